@@ -1,0 +1,83 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The rules engine (durable-rules 2.0.28) imports on CPython 3.11 and 3.12 only.
+PYTHON ?= $(shell for p in python3.12 python3.11 python3; do \
+	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not ((3,11) <= sys.version_info[:2] < (3,13)))'; then echo $$p; break; fi; done)
+
+.PHONY: help venv install install-dev migrate demo run worker test test-postgres lint format bench search-eval check-deploy clean
+
+help:
+	@echo "make run    — 安装依赖、迁移数据库、载入演示数据，在 http://$(HOST):$(PORT)/ 启动网站和后台任务"
+	@echo "make test   — 运行全部测试"
+	@echo "make lint   — ruff 代码检查；make bench — 基准测试；make search-eval — 搜索评测"
+
+$(VENV)/.python-ok:
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "错误：需要 Python 3.11 或 3.12（规则引擎 durable-rules 不支持 3.13 及以上）。"; \
+	  echo "请安装 python3.12 或 python3.11 后重试，或用 PYTHON=/path/to/python3.12 make run 指定。"; exit 1; fi
+	@echo "使用 $$($(PYTHON) --version)（$(PYTHON)）创建虚拟环境 $(VENV)"
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	@touch $@
+
+$(VENV)/.installed: requirements.txt $(VENV)/.python-ok
+	$(VENV)/bin/pip install -q -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
+	$(VENV)/bin/pip install -q -r requirements-dev.txt
+	@touch $@
+
+venv install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(PY) manage.py migrate --noinput -v0
+
+demo: migrate
+	$(PY) manage.py ensure_admin
+	$(PY) manage.py import_reference
+
+run: demo
+	@echo "网站：http://$(HOST):$(PORT)/   管理后台：http://$(HOST):$(PORT)/admin/   GraphQL：http://$(HOST):$(PORT)/graphql/"
+	@echo "按 Ctrl-C 同时停止网站和后台任务。"
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(PY) manage.py db_worker --interval 1 & \
+	  $(PY) manage.py runserver --noreload $(HOST):$(PORT) & \
+	  wait
+
+worker: install
+	$(PY) manage.py db_worker --interval 1
+
+test: install-dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: install-dev
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install-dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install-dev
+	@for f in tests/bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+search-eval: install
+	$(PY) -m search.evaluate
+
+check-deploy: install
+	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$${SECRET_KEY:-check-deploy-$$RANDOM-not-a-real-secret-but-long-enough-for-django} \
+	  ALLOWED_HOSTS=$${ALLOWED_HOSTS:-example.org} $(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) var db.sqlite3*

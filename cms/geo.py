@@ -1,0 +1,66 @@
+"""Point-in-polygon for grid boundaries (GeoJSON, WGS84); grids are small, so planar math is exact enough."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+def point_in_ring(x: float, y: float, ring: Sequence[Sequence[float]]) -> bool:
+    """Ray casting; a point on the edge counts as inside so that shared borders resolve somewhere."""
+    inside = False
+    n = len(ring)
+    for i in range(n):
+        x1, y1 = ring[i][0], ring[i][1]
+        x2, y2 = ring[(i + 1) % n][0], ring[(i + 1) % n][1]
+        if min(y1, y2) <= y <= max(y1, y2) and min(x1, x2) <= x <= max(x1, x2):
+            cross = (x2 - x1) * (y - y1) - (y2 - y1) * (x - x1)
+            if abs(cross) < 1e-12:
+                return True
+        if (y1 > y) != (y2 > y):
+            x_at = x1 + (y - y1) * (x2 - x1) / (y2 - y1)
+            if x < x_at:
+                inside = not inside
+    return inside
+
+
+def point_in_geojson(lng: float, lat: float, geometry: dict[str, Any]) -> bool:
+    """True when (lng, lat) lies in a GeoJSON Polygon or MultiPolygon (holes respected)."""
+    kind = geometry.get("type")
+    if kind == "Polygon":
+        polygons = [geometry.get("coordinates") or []]
+    elif kind == "MultiPolygon":
+        polygons = geometry.get("coordinates") or []
+    else:
+        return False
+    for rings in polygons:
+        if rings and point_in_ring(lng, lat, rings[0]):
+            if not any(point_in_ring(lng, lat, hole) for hole in rings[1:]):
+                return True
+    return False
+
+
+def validate_polygon(geometry: Any) -> str | None:
+    """A Chinese message when ``geometry`` is not a usable GeoJSON polygon, else None."""
+    if geometry in (None, ""):
+        return None
+    if not isinstance(geometry, dict) or geometry.get("type") not in {"Polygon", "MultiPolygon"}:
+        return "边界必须是 GeoJSON 的 Polygon 或 MultiPolygon。"
+    polygons = (
+        geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry.get("coordinates")]
+    )
+    for rings in polygons:
+        if not isinstance(rings, list) or not rings:
+            return "边界坐标为空。"
+        for ring in rings:
+            if not isinstance(ring, list) or len(ring) < 4:
+                return "每个环至少需要4个坐标点（首尾相同）。"
+            for point in ring:
+                if not (isinstance(point, list | tuple) and len(point) >= 2):
+                    return "坐标点格式应为 [经度, 纬度]。"
+                lng, lat = point[0], point[1]
+                if not (isinstance(lng, int | float) and isinstance(lat, int | float)):
+                    return "坐标必须是数字。"
+                if not (-180 <= lng <= 180 and -90 <= lat <= 90):
+                    return f"坐标 [{lng}, {lat}] 超出经纬度范围。"
+    return None

@@ -1,0 +1,34 @@
+"""Configuration and content that administrators edit in the Wagtail admin."""
+
+from .categories import RequestCategory
+from .content import HomePage, PolicyIndexPage, PolicyPage, ServiceFAQ, ServiceIndexPage, ServiceItemPage
+from .departments import Department
+from .people import StaffMember, StaffRole
+from .regions import Address, Alley, Community, District, Grid, GridDuty, GridPolicy, Street, Subdistrict
+from .timelimits import CalendarOverride, RequestType, TimeLimitRule, Urgency
+
+__all__ = [
+    "Address",
+    "Alley",
+    "CalendarOverride",
+    "Community",
+    "Department",
+    "District",
+    "Grid",
+    "GridDuty",
+    "GridPolicy",
+    "HomePage",
+    "PolicyIndexPage",
+    "PolicyPage",
+    "RequestCategory",
+    "RequestType",
+    "ServiceFAQ",
+    "ServiceIndexPage",
+    "ServiceItemPage",
+    "StaffMember",
+    "StaffRole",
+    "Street",
+    "Subdistrict",
+    "TimeLimitRule",
+    "Urgency",
+]

@@ -1,0 +1,325 @@
+"""Admin menus for the configuration model: listing, filters, Chinese search, CSV/XLSX export."""
+
+from __future__ import annotations
+
+from django.db.models import BooleanField, Case, Q, Value, When
+from django.utils.safestring import mark_safe
+from wagtail import hooks
+from wagtail.admin.ui.tables import BooleanColumn, Column
+from wagtail.admin.viewsets.pages import PageListingViewSet
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from .filters import AddressFilterSet, GridFilterSet, StaffMemberFilterSet
+from .models import (
+    Address,
+    Alley,
+    CalendarOverride,
+    Community,
+    Department,
+    District,
+    Grid,
+    GridDuty,
+    GridPolicy,
+    PolicyPage,
+    RequestCategory,
+    ServiceItemPage,
+    StaffMember,
+    Street,
+    Subdistrict,
+    TimeLimitRule,
+)
+
+
+class DatabaseSearchViewSet(SnippetViewSet):
+    """Listing search through the database (icontains): Wagtail's index does not segment Chinese."""
+
+    search_backend_name = None
+    add_to_admin_menu = False
+    inspect_view_enabled = True
+
+
+def simple_viewset(model, attrs: dict | None = None) -> type[SnippetViewSet]:
+    """A database-searched listing for a small reference table."""
+    return type(f"{model.__name__}ViewSet", (DatabaseSearchViewSet,), {"model": model, **(attrs or {})})
+
+
+class PolicyStatusColumn(Column):
+    def get_cell_context_data(self, instance, parent_context):
+        context = super().get_cell_context_data(instance, parent_context)
+        context["value"] = (
+            mark_safe('<span class="w-status w-status--label" data-policy="violating">不符合规范</span>')
+            if instance.violates_policy
+            else mark_safe('<span class="w-status w-status--primary" data-policy="ok">符合</span>')
+        )
+        return context
+
+
+class GridViewSet(DatabaseSearchViewSet):
+    model = Grid
+    icon = "table"
+    list_display = [
+        "name",
+        "code",
+        Column("community", label="所属社区（村）", accessor="community"),
+        Column("subdistrict", label="街道（镇）", accessor="community.subdistrict"),
+        "kind",
+        "households",
+        "population",
+        Column("leader_count", label="网格长"),
+        Column("worker_count", label="网格员"),
+        PolicyStatusColumn("violates_policy", label="规范检查"),
+    ]
+    filterset_class = GridFilterSet
+    list_per_page = 50
+    search_fields = ["name", "code", "division_code", "community__name", "addresses__address"]
+    list_export = [
+        "code",
+        "division_code",
+        "name",
+        "kind",
+        "community.name",
+        "community.subdistrict.name",
+        "households",
+        "population",
+        "leader_count",
+        "worker_count",
+        "violates_policy",
+    ]
+    export_headings = {
+        "community.name": "所属社区（村）",
+        "community.subdistrict.name": "街道（镇）",
+        "leader_count": "网格长人数",
+        "worker_count": "网格员人数",
+        "violates_policy": "不符合规范",
+    }
+    export_filename = "grids"
+
+    def get_queryset(self, request):
+        policy = GridPolicy.load(request_or_site=request)
+        return (
+            Grid.objects.with_staff_counts()
+            .annotate(
+                violates_policy=Case(
+                    When(policy.violation_q(), then=Value(True)),
+                    default=Value(False),
+                    output_field=BooleanField(),
+                )
+            )
+            .select_related("community__subdistrict")
+            .distinct()
+        )
+
+
+class AddressViewSet(DatabaseSearchViewSet):
+    model = Address
+    icon = "site"
+    list_display = ["address", "grid", Column("alley", label="巷", accessor="alley")]
+    filterset_class = AddressFilterSet
+    search_fields = ["address", "grid__name", "alley__name"]
+    list_export = ["address", "grid.code", "grid.name", "alley.code", "alley.name"]
+    export_headings = {
+        "grid.code": "网格编码",
+        "grid.name": "网格",
+        "alley.code": "巷编码",
+        "alley.name": "巷",
+    }
+    export_filename = "addresses"
+
+    def get_queryset(self, request):
+        return Address.objects.select_related("grid", "alley__street")
+
+
+class StaffMemberViewSet(DatabaseSearchViewSet):
+    model = StaffMember
+    icon = "user"
+    list_display = ["name", "role", Column("masked_phone", label="电话"), "grid", "alley", "department"]
+    filterset_class = StaffMemberFilterSet
+    search_fields = ["name", "phone", "grid__name", "alley__name", "department__name"]
+    list_export = ["name", "role", "phone", "grid.name", "alley.name", "street.name", "department.name"]
+    export_filename = "staff"
+
+    def get_queryset(self, request):
+        return StaffMember.objects.select_related("grid", "alley__street", "street", "department")
+
+
+class RegionsGroup(SnippetViewSetGroup):
+    menu_label = "区划与网格"
+    menu_icon = "site"
+    menu_order = 200
+    items = (
+        simple_viewset(District, {"search_fields": ["name", "code"]}),
+        simple_viewset(
+            Subdistrict,
+            {"search_fields": ["name", "code"], "list_display": ["name", "kind", "code"]},
+        ),
+        simple_viewset(
+            Community,
+            {
+                "search_fields": ["name", "code"],
+                "list_display": ["name", "kind", "subdistrict", "phone"],
+                "list_filter": ["kind", "subdistrict"],
+            },
+        ),
+        GridViewSet,
+        simple_viewset(
+            Street,
+            {"search_fields": ["name", "code"], "list_display": ["name", "subdistrict"]},
+        ),
+        simple_viewset(
+            Alley,
+            {"search_fields": ["name", "code"], "list_display": ["name", "street"]},
+        ),
+        AddressViewSet,
+        StaffMemberViewSet,
+        simple_viewset(GridDuty, {"search_fields": ["name"]}),
+    )
+
+
+class DepartmentViewSet(DatabaseSearchViewSet):
+    model = Department
+    icon = "group"
+    list_display = ["name", "code", "kind", "duty_phone", BooleanColumn("active", label="启用")]
+    list_filter = ["kind", "active"]
+    search_fields = ["name", "code", "duties"]
+    list_export = ["code", "name", "kind", "duty_phone", "duties", "active"]
+    export_filename = "departments"
+
+
+class RequestCategoryViewSet(DatabaseSearchViewSet):
+    model = RequestCategory
+    icon = "tag"
+    list_display = ["__str__", "code", "default_lead_kind", "default_lead_department"]
+    list_filter = ["parent", "default_lead_kind", "default_lead_department"]
+    search_fields = ["name", "code", "keywords", "urgent_keywords"]
+
+    def get_queryset(self, request):
+        return RequestCategory.objects.select_related("parent", "default_lead_department")
+
+
+class DepartmentsGroup(SnippetViewSetGroup):
+    menu_label = "部门与诉求分类"
+    menu_icon = "group"
+    menu_order = 210
+    items = (DepartmentViewSet, RequestCategoryViewSet)
+
+
+class TimeLimitRuleViewSet(DatabaseSearchViewSet):
+    model = TimeLimitRule
+    icon = "time"
+    list_display = [
+        "__str__",
+        "ack_hours",
+        BooleanColumn("feedback_same_day", label="当日反馈"),
+        "feedback_working_days",
+        "complete_working_days",
+    ]
+    search_fields = ["request_type", "note"]
+
+
+class CalendarOverrideViewSet(DatabaseSearchViewSet):
+    model = CalendarOverride
+    icon = "date"
+    list_display = ["date", BooleanColumn("is_working_day", label="工作日"), "note"]
+    search_fields = ["note"]
+
+
+class TimeGroup(SnippetViewSetGroup):
+    menu_label = "时限与日历"
+    menu_icon = "time"
+    menu_order = 220
+    items = (TimeLimitRuleViewSet, CalendarOverrideViewSet)
+
+
+register_snippet(RegionsGroup)
+register_snippet(DepartmentsGroup)
+register_snippet(TimeGroup)
+
+
+class ChineseSearchPageIndexView(PageListingViewSet.index_view_class):
+    """Flat page listing whose search matches Chinese substrings in the database."""
+
+    search_lookups: tuple[str, ...] = ("title__icontains",)
+
+    def search_queryset(self, queryset):
+        if not self.is_searching:
+            return queryset
+        query = Q()
+        for lookup in self.search_lookups:
+            query |= Q(**{lookup: self.search_query})
+        return queryset.filter(query)
+
+
+class ServiceItemIndexView(ChineseSearchPageIndexView):
+    search_lookups = ("title__icontains", "code__icontains", "summary__icontains", "keywords__icontains")
+
+
+class PolicyIndexView(ChineseSearchPageIndexView):
+    search_lookups = ("title__icontains", "code__icontains", "doc_number__icontains", "summary__icontains")
+
+
+class ServiceItemListingViewSet(PageListingViewSet):
+    model = ServiceItemPage
+    index_view_class = ServiceItemIndexView
+    icon = "list-ul"
+    menu_label = "服务事项"
+    menu_order = 100
+    add_to_admin_menu = True
+    name = "service_items"
+    list_display = [
+        "title",
+        "code",
+        "service_category",
+        "department",
+        BooleanColumn("online", label="网办"),
+        "live",
+    ]
+    list_filter = ["service_category", "department", "online", "live"]
+    list_export = [
+        "code",
+        "title",
+        "service_category",
+        "department.name",
+        "summary",
+        "time_limit_working_days",
+        "fee",
+        "max_visits",
+        "online",
+        "location",
+        "live",
+    ]
+    export_headings = {"department.name": "主管部门", "live": "已发布"}
+    export_filename = "service_items"
+
+
+class PolicyListingViewSet(PageListingViewSet):
+    model = PolicyPage
+    index_view_class = PolicyIndexView
+    icon = "doc-full"
+    menu_label = "政策文件"
+    menu_order = 110
+    add_to_admin_menu = True
+    name = "policies"
+    list_display = ["title", "code", "doc_number", "issuer", "published_date", "live"]
+    list_filter = ["issuer", "live"]
+    list_export = [
+        "code",
+        "title",
+        "doc_number",
+        "issuer",
+        "published_date",
+        "effective_date",
+        "summary",
+        "live",
+    ]
+    export_filename = "policies"
+
+
+@hooks.register("register_admin_viewset")
+def register_service_item_listing():
+    return ServiceItemListingViewSet()
+
+
+@hooks.register("register_admin_viewset")
+def register_policy_listing():
+    return PolicyListingViewSet()

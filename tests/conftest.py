@@ -1,0 +1,31 @@
+"""Shared fixtures: the test database starts with the reference district imported once per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+REFERENCE_DIR = Path(settings.BASE_DIR) / "data" / "jinan"
+
+
+@pytest.fixture(scope="session")
+def reference_import_summary(django_db_setup, django_db_blocker):
+    """Import the reference data into the test database once; tests roll back on top of it."""
+    from cms.importing import import_reference
+
+    with django_db_blocker.unblock():
+        return import_reference(REFERENCE_DIR)
+
+
+@pytest.fixture
+def reference_data(reference_import_summary, db):
+    return reference_import_summary
+
+
+@pytest.fixture
+def admin_client_zh(client, django_user_model, reference_data):
+    admin = django_user_model.objects.create_superuser("root", "root@example.org", "pw")
+    client.force_login(admin)
+    return client
