@@ -652,6 +652,132 @@ def import_sla(data: dict[str, Any], summary: FileSummary) -> None:
                 summary.add(outcome)
 
 
+def import_rules(data: dict[str, Any], summary: FileSummary) -> None:
+    """The routing table and escalation ladder become the published rule book; a change is a new version."""
+    from .models import EscalationLevel, EscalationTrigger, RoutingRule, RuleBook
+    from .models.rulebook import CO_HANDLER_TOKENS, LEAD_TOKENS, rulebook_content
+
+    top = _Reader(summary.file, data, "rules")
+    categories = set(RequestCategory.objects.values_list("code", flat=True))
+    subdistricts = set(Subdistrict.objects.values_list("code", flat=True))
+    departments = set(Department.objects.values_list("code", flat=True))
+    rows: list[RoutingRule] = []
+    for order, raw in enumerate(top.list("routing", required=True)):
+        r = top.child(raw)
+        when = r.child(r.dict("when"), r.id)
+        then = r.child(r.dict("then"), r.id)
+        known_when = {
+            "type",
+            "category",
+            "keywords_any",
+            "subdistrict",
+            "urgent",
+            "repeat_count_gte",
+            "departments_involved_gte",
+        }
+        for key in when.record:
+            if key not in known_when:
+                raise r.error(f"when.{key}", "未知条件。")
+        for key in then.record:
+            if key not in {"lead", "co_handlers", "whistle", "urgent", "escalate_to_level"}:
+                raise r.error(f"then.{key}", "未知动作。")
+        types = when.strings("type")
+        for value in types:
+            if value not in RequestType.values:
+                raise r.error("when.type", f"未知诉求类型 {value!r}。")
+        for value in when.strings("category"):
+            if value not in categories:
+                raise r.error("when.category", f"未知诉求分类 {value}。")
+        for value in when.strings("subdistrict"):
+            if value not in subdistricts:
+                raise r.error("when.subdistrict", f"未知街道（镇）{value}。")
+        lead = then.str("lead", required=False)
+        if lead and lead not in LEAD_TOKENS and lead not in departments:
+            raise r.error("then.lead", f"未知主办单位 {lead}。")
+        co_handlers = then.strings("co_handlers")
+        for value in co_handlers:
+            if value not in CO_HANDLER_TOKENS and value not in departments:
+                raise r.error("then.co_handlers", f"未知协办单位 {value}。")
+        urgent = when.record.get("urgent")
+        if urgent is not None and not isinstance(urgent, bool):
+            raise r.error("when.urgent", "应为 true 或 false。")
+        rows.append(
+            RoutingRule(
+                code=r.str("id"),
+                description=r.str("description", required=False),
+                priority=r.int("priority", minimum=-(10**6)),
+                sort_order=order,
+                when_types=types,
+                when_categories=when.strings("category"),
+                when_keywords=when.strings("keywords_any"),
+                when_subdistricts=when.strings("subdistrict"),
+                when_urgent=urgent,
+                when_repeat_count_gte=when.int("repeat_count_gte", required=False, default=None, minimum=1),
+                when_departments_involved_gte=when.int(
+                    "departments_involved_gte", required=False, default=None, minimum=1
+                ),
+                then_lead=lead,
+                then_co_handlers=co_handlers,
+                then_whistle=then.bool("whistle"),
+                then_urgent=then.bool("urgent"),
+                then_escalate_to_level=then.int("escalate_to_level", required=False, default=None),
+            )
+        )
+    escalation = top.child(top.dict("escalation"), "escalation")
+    levels = []
+    for order, raw in enumerate(escalation.list("levels", required=True)):
+        lv = escalation.child(raw, f"level[{order}]")
+        levels.append(
+            EscalationLevel(
+                level=lv.int("level"),
+                code=lv.str("code"),
+                name=lv.str("name"),
+                handlers=lv.strings("handlers"),
+                description=lv.str("description", required=False),
+                sort_order=order,
+            )
+        )
+    triggers = []
+    for order, raw in enumerate(escalation.list("triggers")):
+        t = escalation.child(raw)
+        event = t.str("event")
+        if event not in EscalationTrigger.Event.values:
+            raise t.error("event", f"未知触发事件 {event!r}。")
+        triggers.append(
+            EscalationTrigger(
+                code=t.str("id"),
+                event=event,
+                levels_up=t.int("levels_up"),
+                description=t.str("description", required=False),
+                sort_order=order,
+            )
+        )
+    cap = escalation.int("cap")
+    book = RuleBook.objects.first()
+    if book is None:
+        book = RuleBook(name="诉求派单与提级规则", description=top.str("_about", required=False))
+        outcome = CREATED
+    else:
+        book = book.get_latest_revision_as_object()
+        outcome = UPDATED
+    book.escalation_cap = cap
+    book.routing_rules = rows
+    book.escalation_levels = levels
+    book.escalation_triggers = triggers
+    if outcome == UPDATED:
+        live = RuleBook.objects.get(pk=book.pk)
+        if (
+            rulebook_content(live) == rulebook_content(book)
+            and live.live
+            and not live.has_unpublished_changes
+        ):
+            summary.add(UNCHANGED)
+            return
+    book.save()
+    book.save_revision().publish()
+    summary.add(outcome)
+
+
 IMPORTERS: dict[str, Callable[[dict[str, Any], FileSummary], None]] = {
     "regions.json": import_regions,
     "departments.json": import_departments,
@@ -659,6 +785,7 @@ IMPORTERS: dict[str, Callable[[dict[str, Any], FileSummary], None]] = {
     "services.json": import_services,
     "policies.json": import_policies,
     "sla.json": import_sla,
+    "rules.json": import_rules,
 }
 
 

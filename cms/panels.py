@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wagtail.admin.panels import Panel
+from wagtail.admin.panels import InlinePanel, Panel
 
 
 class GridPolicyPanel(Panel):
@@ -19,3 +19,23 @@ class GridPolicyPanel(Panel):
             context["violations"] = instance.policy_violations() if instance and instance.pk else []
             context["saved"] = bool(instance and instance.pk)
             return context
+
+
+class FormInlinePanel(InlinePanel):
+    """An InlinePanel whose child rows use a given form class (for choices loaded from the database)."""
+
+    def __init__(self, relation_name: str, form_class: str, **kwargs: Any) -> None:
+        super().__init__(relation_name, **kwargs)
+        self.form_class = form_class
+
+    def clone_kwargs(self) -> dict[str, Any]:
+        kwargs = super().clone_kwargs()
+        kwargs["form_class"] = self.form_class
+        return kwargs
+
+    def get_form_options(self) -> dict[str, Any]:
+        from django.utils.module_loading import import_string
+
+        options = super().get_form_options()
+        options["formsets"][self.relation_name]["form"] = import_string(self.form_class)
+        return options

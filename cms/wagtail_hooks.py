@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.db.models import BooleanField, Case, Q, Value, When
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from wagtail import hooks
+from wagtail.admin.site_summary import SummaryItem
 from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.admin.viewsets.pages import PageListingViewSet
 from wagtail.snippets.models import register_snippet
@@ -323,3 +325,59 @@ def register_service_item_listing():
 @hooks.register("register_admin_viewset")
 def register_policy_listing():
     return PolicyListingViewSet()
+
+
+class CountSummaryItem(SummaryItem):
+    """One line of the dashboard summary: a count that links to its listing."""
+
+    template_name = "cms/admin/summary_item.html"
+
+    def __init__(self, request, *, model, url_name, label, icon, order, flagged=None):
+        super().__init__(request)
+        self.model, self.url_name, self.label, self.icon, self.order = model, url_name, label, icon, order
+        self.flagged = flagged
+
+    def get_context_data(self, parent_context):
+        return {
+            "total": self.model.objects.count(),
+            "label": self.label,
+            "icon": self.icon,
+            "url": reverse(self.url_name),
+            "flagged": self.flagged() if self.flagged else None,
+        }
+
+    def is_shown(self):
+        return self.request.user.has_perm(f"{self.model._meta.app_label}.view_{self.model._meta.model_name}")
+
+
+@hooks.register("construct_homepage_summary_items")
+def add_configuration_summary(request, items):
+    items.extend(
+        [
+            CountSummaryItem(
+                request,
+                model=Grid,
+                url_name="wagtailsnippets_cms_grid:list",
+                label="个网格",
+                icon="table",
+                order=300,
+                flagged=lambda: Grid.objects.violating_policy().count(),
+            ),
+            CountSummaryItem(
+                request,
+                model=Department,
+                url_name="wagtailsnippets_cms_department:list",
+                label="个部门",
+                icon="group",
+                order=310,
+            ),
+            CountSummaryItem(
+                request,
+                model=Address,
+                url_name="wagtailsnippets_cms_address:list",
+                label="个门牌地址",
+                icon="site",
+                order=320,
+            ),
+        ]
+    )

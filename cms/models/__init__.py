@@ -5,6 +5,8 @@ from .content import HomePage, PolicyIndexPage, PolicyPage, ServiceFAQ, ServiceI
 from .departments import Department
 from .people import StaffMember, StaffRole
 from .regions import Address, Alley, Community, District, Grid, GridDuty, GridPolicy, Street, Subdistrict
+from .rulebook import EscalationLevel, EscalationTrigger, RoutingRule, RuleBook, RulesetVersion
+from .stamp import ConfigStamp
 from .timelimits import CalendarOverride, RequestType, TimeLimitRule, Urgency
 
 __all__ = [
@@ -12,8 +14,11 @@ __all__ = [
     "Alley",
     "CalendarOverride",
     "Community",
+    "ConfigStamp",
     "Department",
     "District",
+    "EscalationLevel",
+    "EscalationTrigger",
     "Grid",
     "GridDuty",
     "GridPolicy",
@@ -22,6 +27,9 @@ __all__ = [
     "PolicyPage",
     "RequestCategory",
     "RequestType",
+    "RoutingRule",
+    "RuleBook",
+    "RulesetVersion",
     "ServiceFAQ",
     "ServiceIndexPage",
     "ServiceItemPage",

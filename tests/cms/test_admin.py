@@ -137,3 +137,15 @@ def test_category_edit_validates_lead(admin_client_zh):
     assert "请选择部门" in response.content.decode()
     leaf.refresh_from_db()
     assert leaf.default_lead_department is not None
+
+
+def test_dashboard_summarises_grids_with_violations(admin_client_zh):
+    html = admin_client_zh.get(reverse("wagtailadmin_home")).content.decode()
+    assert "37 个网格" in html
+    assert "2 个不符合规范" in html
+
+
+def test_grid_policy_settings_page_renders(admin_client_zh):
+    response = admin_client_zh.get(reverse("wagtailsettings:edit", args=["cms", "gridpolicy"]), follow=True)
+    assert response.status_code == 200
+    assert "城市网格户数上限" in response.content.decode()
