@@ -38,9 +38,7 @@ class RoutingRuleForm(WagtailAdminModelForm):
         from .models.timelimits import RequestType
 
         departments = _department_choices()
-        self._replace(
-            "when_types", forms.MultipleChoiceField, RequestType.choices, forms.CheckboxSelectMultiple
-        )
+        self._replace("when_types", forms.MultipleChoiceField, RequestType.choices, forms.CheckboxSelectMultiple)
         self._replace("when_categories", forms.MultipleChoiceField, _category_choices(), forms.SelectMultiple)
         self._replace(
             "when_subdistricts",
@@ -66,9 +64,7 @@ class RoutingRuleForm(WagtailAdminModelForm):
             widget=forms.Select(choices=[("unknown", "不限"), ("true", "是"), ("false", "否")]),
         )
 
-    def _replace(
-        self, name: str, field_class: type[forms.Field], choices: Any, widget: type[forms.Widget]
-    ) -> None:
+    def _replace(self, name: str, field_class: type[forms.Field], choices: Any, widget: type[forms.Widget]) -> None:
         old = self.fields[name]
         attrs = {"size": 8} if widget is forms.SelectMultiple else {}
         self.fields[name] = field_class(

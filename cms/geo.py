@@ -46,9 +46,7 @@ def validate_polygon(geometry: Any) -> str | None:
         return None
     if not isinstance(geometry, dict) or geometry.get("type") not in {"Polygon", "MultiPolygon"}:
         return "边界必须是 GeoJSON 的 Polygon 或 MultiPolygon。"
-    polygons = (
-        geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry.get("coordinates")]
-    )
+    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry.get("coordinates")]
     for rings in polygons:
         if not isinstance(rings, list) or not rings:
             return "边界坐标为空。"

@@ -224,8 +224,7 @@ def sync_staff(
     outcome = UPDATED if existing else CREATED
     StaffMember.objects.filter(pk__in=[s.pk for s in existing]).delete()
     StaffMember.objects.bulk_create(
-        StaffMember(name=name, phone=phone, role=role, sort_order=i, **scope)
-        for i, (name, phone) in enumerate(desired)
+        StaffMember(name=name, phone=phone, role=role, sort_order=i, **scope) for i, (name, phone) in enumerate(desired)
     )
     return outcome
 
@@ -274,9 +273,7 @@ def import_regions(data: dict[str, Any], summary: FileSummary) -> None:
         desk = sd.dict("whistle_desk", required=False)
         if desk:
             summary.add(
-                sync_staff(
-                    {"subdistrict": subdistrict}, StaffRole.SUBDISTRICT_DISPATCHER, [desk], sd, "whistle_desk"
-                )
+                sync_staff({"subdistrict": subdistrict}, StaffRole.SUBDISTRICT_DISPATCHER, [desk], sd, "whistle_desk")
             )
         alleys: dict[str, Alley] = {}
         for st_raw in sd.list("streets"):
@@ -292,9 +289,7 @@ def import_regions(data: dict[str, Any], summary: FileSummary) -> None:
             )
             summary.add(outcome)
             chief = st.dict("chief", required=False)
-            summary.add(
-                sync_staff({"street": street}, StaffRole.STREET_CHIEF, [chief] if chief else [], st, "chief")
-            )
+            summary.add(sync_staff({"street": street}, StaffRole.STREET_CHIEF, [chief] if chief else [], st, "chief"))
             for al_raw in st.list("alleys"):
                 al = st.child(al_raw)
                 alley, outcome = upsert(
@@ -305,12 +300,8 @@ def import_regions(data: dict[str, Any], summary: FileSummary) -> None:
                 summary.add(outcome)
                 alleys[alley.code] = alley
                 chief = al.dict("chief", required=False)
-                summary.add(
-                    sync_staff({"alley": alley}, StaffRole.ALLEY_CHIEF, [chief] if chief else [], al, "chief")
-                )
-                summary.add(
-                    sync_staff({"alley": alley}, StaffRole.ALLEY_STEWARD, al.list("stewards"), al, "stewards")
-                )
+                summary.add(sync_staff({"alley": alley}, StaffRole.ALLEY_CHIEF, [chief] if chief else [], al, "chief"))
+                summary.add(sync_staff({"alley": alley}, StaffRole.ALLEY_STEWARD, al.list("stewards"), al, "stewards"))
         for com_raw in sd.list("communities", required=True):
             com = sd.child(com_raw)
             kind = com.str("kind")
@@ -385,9 +376,7 @@ def import_grid(
         alley_code = a.str("alley", required=False)
         if alley_code and alley_code not in alleys:
             raise a.error("addresses.alley", f"未知的巷 {alley_code}（{a.str('address')}）。")
-        _, outcome = upsert(
-            Address, {"address": a.str("address")}, {"grid": grid, "alley": alleys.get(alley_code)}
-        )
+        _, outcome = upsert(Address, {"address": a.str("address")}, {"grid": grid, "alley": alleys.get(alley_code)})
         summary.add(outcome)
 
 
@@ -444,9 +433,7 @@ def import_categories(data: dict[str, Any], summary: FileSummary) -> None:
             elif lead in LeadKind.values and lead != LeadKind.DEPARTMENT:
                 lead_kind, lead_department = lead, None
             else:
-                raise c.error(
-                    "default_lead", f"未知主办 {lead!r}，应为部门编码或 grid/community/subdistrict。"
-                )
+                raise c.error("default_lead", f"未知主办 {lead!r}，应为部门编码或 grid/community/subdistrict。")
             _, outcome = upsert(
                 RequestCategory,
                 {"code": c.str("id")},
@@ -522,9 +509,7 @@ def sync_page(
     if faqs is not None and [(f.question, f.answer) for f in page.faqs.all()] != faqs:
         page.faqs = [_faq(q, a, i) for i, (q, a) in enumerate(faqs)]
         changed.append("faqs")
-    if related is not None and sorted(p.pk for p in page.related_services.all()) != sorted(
-        p.pk for p in related
-    ):
+    if related is not None and sorted(p.pk for p in page.related_services.all()) != sorted(p.pk for p in related):
         page.related_services = related
         changed.append("related_services")
     if not changed and page.live and not page.has_unpublished_changes:
@@ -766,11 +751,7 @@ def import_rules(data: dict[str, Any], summary: FileSummary) -> None:
     book.escalation_triggers = triggers
     if outcome == UPDATED:
         live = RuleBook.objects.get(pk=book.pk)
-        if (
-            rulebook_content(live) == rulebook_content(book)
-            and live.live
-            and not live.has_unpublished_changes
-        ):
+        if rulebook_content(live) == rulebook_content(book) and live.live and not live.has_unpublished_changes:
             summary.add(UNCHANGED)
             return
     book.save()

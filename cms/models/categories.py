@@ -47,12 +47,8 @@ class RequestCategory(models.Model):
         related_name="led_categories",
         verbose_name="默认主办部门",
     )
-    keywords = LinesField(
-        "关键词", split_commas=True, help_text="居民常用说法与规范用语，每行或用逗号分隔一个。"
-    )
-    urgent_keywords = LinesField(
-        "紧急关键词", split_commas=True, help_text="命中即按紧急件办理，也作为分类依据。"
-    )
+    keywords = LinesField("关键词", split_commas=True, help_text="居民常用说法与规范用语，每行或用逗号分隔一个。")
+    urgent_keywords = LinesField("紧急关键词", split_commas=True, help_text="命中即按紧急件办理，也作为分类依据。")
     sort_order = models.PositiveIntegerField("排序", default=0)
 
     objects = RequestCategoryQuerySet.as_manager()

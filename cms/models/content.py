@@ -58,9 +58,7 @@ class ServiceItemPage(Page):
     conditions = LinesField("办理条件")
     materials = LinesField("申请材料")
     steps = LinesField("办理流程")
-    time_limit_working_days = models.PositiveIntegerField(
-        "承诺时限（工作日）", default=0, help_text="0 表示即时办结。"
-    )
+    time_limit_working_days = models.PositiveIntegerField("承诺时限（工作日）", default=0, help_text="0 表示即时办结。")
     fee = models.CharField("收费标准", max_length=128, default="免费")
     max_visits = models.PositiveSmallIntegerField("最多跑动次数", default=1, help_text="0 表示全程网办。")
     online = models.BooleanField("可网上办理", default=False)
@@ -78,9 +76,7 @@ class ServiceItemPage(Page):
         FieldPanel("steps"),
         MultiFieldPanel(
             [
-                FieldRowPanel(
-                    [FieldPanel("time_limit_working_days"), FieldPanel("fee"), FieldPanel("max_visits")]
-                ),
+                FieldRowPanel([FieldPanel("time_limit_working_days"), FieldPanel("fee"), FieldPanel("max_visits")]),
                 FieldRowPanel([FieldPanel("online"), FieldPanel("online_url")]),
                 FieldPanel("location"),
             ],

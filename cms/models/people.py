@@ -52,15 +52,9 @@ class StaffMember(models.Model):
     name = models.CharField("姓名", max_length=64)
     phone = models.CharField("电话", max_length=32, blank=True)
     role = models.CharField("角色", max_length=32, choices=StaffRole.choices)
-    grid = models.ForeignKey(
-        Grid, models.CASCADE, null=True, blank=True, related_name="staff", verbose_name="网格"
-    )
-    alley = models.ForeignKey(
-        Alley, models.CASCADE, null=True, blank=True, related_name="staff", verbose_name="巷"
-    )
-    street = models.ForeignKey(
-        Street, models.CASCADE, null=True, blank=True, related_name="staff", verbose_name="街"
-    )
+    grid = models.ForeignKey(Grid, models.CASCADE, null=True, blank=True, related_name="staff", verbose_name="网格")
+    alley = models.ForeignKey(Alley, models.CASCADE, null=True, blank=True, related_name="staff", verbose_name="巷")
+    street = models.ForeignKey(Street, models.CASCADE, null=True, blank=True, related_name="staff", verbose_name="街")
     community = models.ForeignKey(
         Community, models.CASCADE, null=True, blank=True, related_name="staff", verbose_name="社区（村）"
     )

@@ -44,9 +44,7 @@ class Subdistrict(models.Model):
         SUBDISTRICT = "subdistrict", "街道"
         TOWN = "town", "镇"
 
-    district = models.ForeignKey(
-        District, models.PROTECT, related_name="subdistricts", verbose_name="所属区县"
-    )
+    district = models.ForeignKey(District, models.PROTECT, related_name="subdistricts", verbose_name="所属区县")
     code = models.SlugField("编码", max_length=64, unique=True)
     division_code = models.CharField("行政区划代码", max_length=32, blank=True)
     name = models.CharField("名称", max_length=64)
@@ -137,18 +135,12 @@ class GridPolicy(BaseGenericSetting):
         MultiFieldPanel(
             [
                 FieldRowPanel([FieldPanel("urban_households_min"), FieldPanel("urban_households_max")]),
-                FieldRowPanel(
-                    [FieldPanel("urban_population_target"), FieldPanel("urban_population_tolerance")]
-                ),
+                FieldRowPanel([FieldPanel("urban_population_target"), FieldPanel("urban_population_tolerance")]),
             ],
             heading="城市网格规模",
         ),
         MultiFieldPanel(
-            [
-                FieldRowPanel(
-                    [FieldPanel("leaders_required"), FieldPanel("workers_min"), FieldPanel("workers_max")]
-                )
-            ],
+            [FieldRowPanel([FieldPanel("leaders_required"), FieldPanel("workers_min"), FieldPanel("workers_max")])],
             heading="人员配置",
         ),
     ]
@@ -203,9 +195,7 @@ class Grid(models.Model):
         URBAN = "urban", "城市网格"
         RURAL = "rural", "农村网格"
 
-    community = models.ForeignKey(
-        Community, models.PROTECT, related_name="grids", verbose_name="所属社区（村）"
-    )
+    community = models.ForeignKey(Community, models.PROTECT, related_name="grids", verbose_name="所属社区（村）")
     code = models.SlugField("编码", max_length=64, unique=True)
     division_code = models.CharField("网格代码", max_length=32, blank=True)
     name = models.CharField("名称", max_length=64)
@@ -214,9 +204,7 @@ class Grid(models.Model):
     population = models.PositiveIntegerField("人口", default=0)
     basis = models.CharField("划分依据", max_length=32, blank=True, help_text="农村网格：村民小组或自然村")
     basis_unit = models.CharField("依据单元", max_length=64, blank=True)
-    boundary = models.JSONField(
-        "边界（GeoJSON）", null=True, blank=True, help_text="GeoJSON Polygon，WGS84 经纬度"
-    )
+    boundary = models.JSONField("边界（GeoJSON）", null=True, blank=True, help_text="GeoJSON Polygon，WGS84 经纬度")
     sample_points = models.JSONField("示例坐标", default=list, blank=True)
     duties = models.ManyToManyField(GridDuty, blank=True, related_name="grids", verbose_name="网格职责")
 
@@ -278,9 +266,7 @@ class Grid(models.Model):
             workers = staff.count(StaffRole.GRID_WORKER)
             if leaders != policy.leaders_required:
                 problems.append(
-                    PolicyViolation(
-                        "leaders", f"配备网格长{leaders}名，规范要求{policy.leaders_required}名。"
-                    )
+                    PolicyViolation("leaders", f"配备网格长{leaders}名，规范要求{policy.leaders_required}名。")
                 )
             if not (policy.workers_min <= workers <= policy.workers_max):
                 problems.append(
@@ -299,9 +285,7 @@ class Grid(models.Model):
 
 
 class Street(models.Model):
-    subdistrict = models.ForeignKey(
-        Subdistrict, models.PROTECT, related_name="streets", verbose_name="所属街道（镇）"
-    )
+    subdistrict = models.ForeignKey(Subdistrict, models.PROTECT, related_name="streets", verbose_name="所属街道（镇）")
     code = models.SlugField("编码", max_length=64, unique=True)
     name = models.CharField("街名", max_length=64)
     fictional_name = models.BooleanField("虚构名称", default=False)

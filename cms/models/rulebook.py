@@ -50,9 +50,7 @@ class CodeListField(models.JSONField):
 class RuleBook(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, ClusterableModel):
     name = models.CharField("名称", max_length=128, default="诉求派单与提级规则")
     description = models.TextField("说明", blank=True)
-    escalation_cap = models.PositiveSmallIntegerField(
-        "最高提级层级", default=4, validators=[MaxValueValidator(9)]
-    )
+    escalation_cap = models.PositiveSmallIntegerField("最高提级层级", default=4, validators=[MaxValueValidator(9)])
 
     panels = [
         FieldPanel("name"),
@@ -90,15 +88,11 @@ class RoutingRule(Orderable):
     book = ParentalKey(RuleBook, on_delete=models.CASCADE, related_name="routing_rules")
     code = models.SlugField("规则编码", max_length=64)
     description = models.TextField("说明", blank=True)
-    priority = models.IntegerField(
-        "优先级", default=100, help_text="数字小的先应用；后应用的行可覆盖主办单位。"
-    )
+    priority = models.IntegerField("优先级", default=100, help_text="数字小的先应用；后应用的行可覆盖主办单位。")
     enabled = models.BooleanField("启用", default=True)
 
     when_types = CodeListField("诉求类型", help_text="不选表示不限。")
-    when_categories = CodeListField(
-        "诉求分类", help_text="可选一级分类（代表其下所有叶子）或叶子分类；不选表示不限。"
-    )
+    when_categories = CodeListField("诉求分类", help_text="可选一级分类（代表其下所有叶子）或叶子分类；不选表示不限。")
     when_keywords = LinesField("命中任一关键词", split_commas=True)
     when_subdistricts = CodeListField("所在街道（镇）")
     when_urgent = models.BooleanField("已判定为紧急件", null=True, blank=True, help_text="留空表示不限。")
@@ -276,21 +270,17 @@ class RulesetVersion(models.Model):
 
 def rulebook_content(book: RuleBook) -> dict[str, Any]:
     """The book in the neutral ``rules.json`` format; works on live objects and revision objects alike."""
-    rules = sorted(
-        (r for r in book.routing_rules.all() if r.enabled), key=lambda r: (r.priority, r.sort_order or 0)
-    )
+    rules = sorted((r for r in book.routing_rules.all() if r.enabled), key=lambda r: (r.priority, r.sort_order or 0))
     levels = sorted(book.escalation_levels.all(), key=lambda lv: lv.level)
     return {
         "routing": [r.as_reference() for r in rules],
         "escalation": {
             "levels": [
-                {"level": lv.level, "code": lv.code, "name": lv.name, "handlers": list(lv.handlers)}
-                for lv in levels
+                {"level": lv.level, "code": lv.code, "name": lv.name, "handlers": list(lv.handlers)} for lv in levels
             ],
             "cap": book.escalation_cap,
             "triggers": [
-                {"id": t.code, "event": t.event, "levels_up": t.levels_up}
-                for t in book.escalation_triggers.all()
+                {"id": t.code, "event": t.event, "levels_up": t.levels_up} for t in book.escalation_triggers.all()
             ],
         },
     }

@@ -31,9 +31,7 @@ class TimeLimitRule(models.Model):
 
     panels = [
         FieldRowPanel([FieldPanel("request_type"), FieldPanel("urgency")]),
-        FieldRowPanel(
-            [FieldPanel("ack_hours"), FieldPanel("feedback_same_day"), FieldPanel("feedback_working_days")]
-        ),
+        FieldRowPanel([FieldPanel("ack_hours"), FieldPanel("feedback_same_day"), FieldPanel("feedback_working_days")]),
         FieldPanel("complete_working_days"),
         FieldPanel("note"),
     ]
@@ -43,9 +41,7 @@ class TimeLimitRule(models.Model):
         verbose_name_plural = "办理时限"
         ordering = ["request_type", "urgency"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["request_type", "urgency"], name="unique_time_limit_per_type_urgency"
-            )
+            models.UniqueConstraint(fields=["request_type", "urgency"], name="unique_time_limit_per_type_urgency")
         ]
 
     def __str__(self) -> str:

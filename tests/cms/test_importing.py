@@ -83,9 +83,7 @@ def test_edited_file_updates_only_what_changed(reference_data, tmp_path):
     assert by_file["services.json"]["updated"] == 1
     assert by_file["policies.json"]["updated"] == 0
     assert Grid.objects.get(code="grid-furongli-01").households == 377
-    page = ServiceItemPage.objects.get(
-        code=json.loads((directory / "services.json").read_text())["services"][0]["id"]
-    )
+    page = ServiceItemPage.objects.get(code=json.loads((directory / "services.json").read_text())["services"][0]["id"])
     assert page.fee == "每次5元" and page.live and not page.has_unpublished_changes
 
 

@@ -16,20 +16,14 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         User = get_user_model()
         if User.objects.filter(is_superuser=True).exists():
-            self.stdout.write(
-                "已有超级管理员，跳过创建（忘记密码可运行 python manage.py changepassword admin）。"
-            )
+            self.stdout.write("已有超级管理员，跳过创建（忘记密码可运行 python manage.py changepassword admin）。")
             return
         username = os.environ.get("ADMIN_USERNAME", "admin")
         password = os.environ.get("ADMIN_PASSWORD") or secrets.token_urlsafe(12)
-        User.objects.create_superuser(
-            username=username, email=os.environ.get("ADMIN_EMAIL", ""), password=password
-        )
+        User.objects.create_superuser(username=username, email=os.environ.get("ADMIN_EMAIL", ""), password=password)
         if "ADMIN_PASSWORD" in os.environ:
             self.stdout.write(self.style.SUCCESS(f"已创建超级管理员 {username}（密码取自 ADMIN_PASSWORD）。"))
         else:
             self.stdout.write(
-                self.style.WARNING(
-                    f"已创建超级管理员 {username}，密码：{password}（只显示这一次，请妥善保存）"
-                )
+                self.style.WARNING(f"已创建超级管理员 {username}，密码：{password}（只显示这一次，请妥善保存）")
             )

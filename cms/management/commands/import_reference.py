@@ -10,14 +10,11 @@ from cms.importing import FileSummary, ReferenceImportError, import_reference
 
 class Command(BaseCommand):
     help = (
-        "导入参考配置（区划网格、部门、诉求分类、服务事项、政策文件、时限、规则）。"
-        "可重复执行，未变化的数据不会改动。"
+        "导入参考配置（区划网格、部门、诉求分类、服务事项、政策文件、时限、规则）。可重复执行，未变化的数据不会改动。"
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "directory", nargs="?", default=str(settings.REFERENCE_DATA_DIR), help="参考数据目录"
-        )
+        parser.add_argument("directory", nargs="?", default=str(settings.REFERENCE_DATA_DIR), help="参考数据目录")
 
     def handle(self, *args, directory: str, **options):
         def progress(file_summary: FileSummary) -> None:

@@ -1,0 +1,77 @@
+"""Admin for the rules domain: the rule book editor with pre-publish checks, version history, simulator."""
+
+from __future__ import annotations
+
+from django.urls import path, reverse
+from wagtail import hooks
+from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+from wagtail.admin.panels import ObjectList
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from cms.models import RuleBook
+
+from . import views
+from .panels import RulesCheckPanel
+
+
+class RuleBookViewSet(SnippetViewSet):
+    model = RuleBook
+    icon = "cogs"
+    menu_label = "派单与提级规则"
+    add_to_admin_menu = False
+    copy_view_enabled = False
+    list_display = ["name", "live"]
+    search_backend_name = None
+    search_fields = ["name"]
+    edit_handler = ObjectList([RulesCheckPanel(heading="发布前检查"), *RuleBook.panels])
+
+
+register_snippet(RuleBookViewSet)
+
+
+@hooks.register("register_admin_urls")
+def register_rules_urls():
+    return [
+        path("rules/versions/", views.RulesetVersionListView.as_view(), name="rules_versions"),
+        path("rules/simulate/", views.SimulatorView.as_view(), name="rules_simulate"),
+    ]
+
+
+class PermittedMenuItem(MenuItem):
+    def __init__(self, *args, permission: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.permission = permission
+
+    def is_shown(self, request):
+        return request.user.has_perm(self.permission)
+
+
+@hooks.register("register_admin_menu_item")
+def register_rules_menu():
+    submenu = Menu(
+        items=[
+            PermittedMenuItem(
+                "派单与提级规则",
+                reverse("wagtailsnippets_cms_rulebook:list"),
+                icon_name="cogs",
+                order=10,
+                permission="cms.change_rulebook",
+            ),
+            PermittedMenuItem(
+                "规则版本",
+                reverse("rules_versions"),
+                icon_name="history",
+                order=20,
+                permission="cms.view_rulesetversion",
+            ),
+            PermittedMenuItem(
+                "规则模拟器",
+                reverse("rules_simulate"),
+                icon_name="resubmit",
+                order=30,
+                permission="cms.view_rulebook",
+            ),
+        ]
+    )
+    return SubmenuMenuItem("规则引擎", submenu, icon_name="cogs", order=230)
