@@ -6,6 +6,7 @@ from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.admin.panels import ObjectList
+from wagtail.admin.ui.components import Component
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
@@ -75,3 +76,31 @@ def register_rules_menu():
         ]
     )
     return SubmenuMenuItem("规则引擎", submenu, icon_name="cogs", order=230)
+
+
+class CalendarStatusPanel(Component):
+    """Warns on the dashboard when this or next year's deadlines rest on an estimated calendar."""
+
+    name = "calendar_status"
+    order = 150
+    template_name = "rules/admin/calendar_panel.html"
+
+    def get_context_data(self, parent_context=None):
+        from django.utils import timezone
+
+        from .services import working_calendar
+
+        this_year = timezone.localdate().year
+        years = [this_year, this_year + 1]
+        calendar = working_calendar()
+        return {
+            "years": years,
+            "estimated_years": [y for y in years if calendar.is_estimated(y)],
+            "override_url": reverse("wagtailsnippets_cms_calendaroverride:list"),
+        }
+
+
+@hooks.register("construct_homepage_panels")
+def add_calendar_status_panel(request, panels):
+    if request.user.has_perm("cms.view_calendaroverride"):
+        panels.append(CalendarStatusPanel())

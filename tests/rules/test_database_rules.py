@@ -227,3 +227,17 @@ def test_publish_reaches_a_running_second_process(tmp_path):
     finally:
         probe.kill()
         probe.wait()
+
+
+def test_dashboard_flags_years_without_an_official_calendar(admin_client_zh, time_machine):
+    time_machine.move_to("2026-12-01T10:00:00+08:00")
+    loader.live.invalidate()
+    html = admin_client_zh.get(reverse("wagtailadmin_home")).content.decode()
+    assert "data-calendar-status" in html
+    assert "2027年的官方放假安排尚未录入" in html
+    from cms.models import CalendarOverride
+
+    CalendarOverride.objects.create(date="2027-02-06", is_working_day=True, note="调休上班")
+    loader.live.invalidate()
+    html = admin_client_zh.get(reverse("wagtailadmin_home")).content.decode()
+    assert "均已有官方放假安排" in html
