@@ -136,11 +136,11 @@ def route(features: Mapping[str, Any], config: RulesConfig, engine: RulesEngine)
     """Default routing from the category, then the fired rows merged in priority order.
 
     ``when.urgent`` compares with the urgency decided *so far*, and a row may set urgency.
-    Urgency only ever turns from false to true, so two facts settle it exactly: one with
-    the urgency known before any row (from urgent keywords) and, only when the table has rows
-    that could flip it and rows that test it, one with urgency true. Rows are then walked in
-    application order, reading the first fact's result until a fired row turns urgency on
-    and the second fact's result after that.
+    Urgency only ever turns from false to true, so it is settled exactly like this: one fact
+    carries the urgency known before any row (from urgent keywords); rows fired for it are
+    applied in order until one of them turns urgency on. Only then, and only for the rows that
+    test urgency, a second fact with urgency true is asserted; the rows after that point are the
+    first fact's rows that do not test urgency plus the second fact's rows.
     """
     leaf = config.leaves.get(features["category"]) if features.get("category") else None
     initial_urgent = bool(features.get("urgent_by_keyword"))
@@ -148,16 +148,21 @@ def route(features: Mapping[str, Any], config: RulesConfig, engine: RulesEngine)
     rows = config.routing
     if not rows:
         return state
-    needs_second = (
-        not initial_urgent and any(r.when.urgent is not None for r in rows) and any(r.then.urgent for r in rows)
-    )
-    urgencies = (initial_urgent, True) if needs_second else (initial_urgent,)
-    fired = engine.fire_routing(config, features, urgencies)
     departments = features.get("departments", ())
-    order = sorted(range(len(rows)), key=lambda i: rows[i].priority)
-    for index in order:
-        result = fired[1] if needs_second and state.urgent else fired[0]
-        if index in result:
+    position = config.application_order
+    (fired,) = engine.fire_routing(config, features, (initial_urgent,))
+    switched_at: int | None = None
+    for index in sorted(fired, key=position.__getitem__):
+        _apply(rows[index], state, departments)
+        if state.urgent and not initial_urgent:
+            switched_at = position[index]
+            break
+    if switched_at is not None:
+        if config.tests_urgency:
+            (urgent_rows,) = engine.fire_routing(config, features, (True,), urgency_rows_only=True)
+            fired = frozenset(i for i in fired if rows[i].when.urgent is None) | urgent_rows
+        later = (i for i in fired if position[i] > switched_at)
+        for index in sorted(later, key=position.__getitem__):
             _apply(rows[index], state, departments)
     state.escalation_level = min(state.escalation_level, config.escalation_cap)
     state.co_handlers = [h for h in state.co_handlers if h != state.lead]
@@ -224,7 +229,7 @@ def decide(
     engine: RulesEngine | None = None,
 ) -> Decision:
     """Route one request. Never raises: a failure yields ``needs_manual_dispatch=True`` with a reason."""
-    request_type = str(request.get("type") or "")
+    request_type = str(request.get("type") or "").strip()
     features: Mapping[str, Any] | None = None
     try:
         features = extract_features(request, history or (), config)

@@ -31,10 +31,11 @@ def _address_key(address: str, prefixes: Sequence[str]) -> str:
     stripped = True
     while stripped:
         stripped = False
-        for prefix in prefixes:
+        for prefix in prefixes:  # longest first, and start over after each strip
             if prefix and key.startswith(prefix):
                 key = key[len(prefix) :]
                 stripped = True
+                break
     return key
 
 
@@ -50,7 +51,10 @@ class Locator:
     def __init__(self, config: RulesConfig) -> None:
         self._grids = config.grids
         self._exact = config.addresses
-        self._prefixes = tuple(sorted(config.area_prefixes, key=len, reverse=True))
+        prefixes = set(config.area_prefixes)
+        # Residents often drop the administrative suffix: "济南历下区", "山东济南".
+        prefixes |= {p[:-1] for p in config.area_prefixes if len(p) > 2 and p[-1] in "省市区县"}
+        self._prefixes = tuple(sorted(prefixes, key=len, reverse=True))
         subdistrict_names = tuple(sorted(config.subdistricts.values(), key=len, reverse=True))
         full: dict[str, set[str]] = {}
         short: dict[str, set[str]] = {}
@@ -200,7 +204,7 @@ def extract_features(
     grid = location.grid
     address = request.get("address") if isinstance(request.get("address"), str) else None
     return {
-        "type": request.get("type"),
+        "type": str(request.get("type") or "").strip() or None,
         "received_at": received_at,
         "category": leaf.code if leaf else None,
         "category_name": leaf.name if leaf else None,

@@ -9,6 +9,7 @@ reuse them piece by piece.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -221,9 +222,25 @@ class RulesConfig:
         return calendar_for(self.calendar_overrides)
 
     @cached_property
-    def routing_in_order(self) -> tuple[RoutingRow, ...]:
-        """Rows in application order: priority ascending, table order among equals."""
-        return tuple(sorted(self.routing, key=lambda row: row.priority))
+    def application_order(self) -> Mapping[int, int]:
+        """Row index -> position in application order (priority ascending, table order among equals)."""
+        order = sorted(range(len(self.routing)), key=lambda i: self.routing[i].priority)
+        return frozen_map((index, position) for position, index in enumerate(order))
+
+    @cached_property
+    def tests_urgency(self) -> bool:
+        """Whether any row's conditions read the urgency decided so far."""
+        return any(row.when.urgent is not None for row in self.routing)
+
+    @cached_property
+    def routing_fingerprint(self) -> str:
+        """A digest of everything the compiled routing depends on, computed once per snapshot."""
+        content = repr((self.routing, sorted(self.top_categories)))
+        return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+    @cached_property
+    def escalation_fingerprint(self) -> str:
+        return hashlib.sha256(repr(self.escalation_triggers).encode("utf-8")).hexdigest()
 
     def sla_row(self, request_type: str, urgent: bool) -> SlaRow:
         urgency = "urgent" if urgent else "normal"

@@ -128,7 +128,8 @@ def _check_rows(config: RulesConfig) -> Iterable[RuleWarning]:
             )
         try:
             fields = {normalize(k): f"kw{i}" for i, k in enumerate(when.keywords_any)}
-            validate_expression(compile_conditions(when, fields, tops), f"规则行 {code}")
+            for expression in compile_conditions(when, fields, tops):
+                validate_expression(expression, f"规则行 {code}")
         except CompileError as exc:
             yield RuleWarning(code, "compile_error", str(exc))
 

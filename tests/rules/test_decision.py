@@ -235,3 +235,8 @@ def test_decision_is_immutable(reference):
     d = decide(request("下水道堵了"), [], reference)
     with pytest.raises(AttributeError):
         d.lead = "grid"
+
+
+def test_type_with_stray_whitespace(reference):
+    d = decide(request("下水道堵了", type_=" 投诉\n"), [], reference)
+    assert (d.needs_manual_dispatch, d.complete_due.isoformat()) == (False, "2026-03-17T23:59:59+08:00")

@@ -35,7 +35,7 @@ def test_escalation_example(reference, engine, example):
     assert result.level == example["expected_level"]
     level = next(lv for lv in reference.escalation_levels if lv.level == example["expected_level"])
     assert (result.code, result.name, result.handlers) == (level.code, level.name, level.handlers)
-    assert engine.live_sessions == 0
+    assert engine.live_facts() == 0
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e["id"] for e in EXAMPLES])

@@ -23,6 +23,8 @@ def features(reference, text="", history=(), **request):
         ("济南市历下区泉城路街道芙蓉街16号", "grid-furongli-02", "address_variant"),
         ("山东省济南市历下区大明湖街道明湖小区3号楼", "grid-minghudong-01", "address_variant"),
         ("芙蓉街16号", "grid-furongli-02", "address_variant"),
+        ("济南历下区泉城路街道芙蓉街16号", "grid-furongli-02", "address_variant"),
+        ("山东济南历下泉城路街道芙蓉街16号", "grid-furongli-02", "address_variant"),
         ("历下区大明湖街道明湖小区3号楼2单元301室", "grid-minghudong-01", "address_variant"),
         ("历下区泉城路街道芙蓉街16号院", "grid-furongli-02", "address_variant"),
         ("历下区泉城路街道芙蓉街1号", None, None),  # not registered (odd numbers are elsewhere)
