@@ -1,13 +1,27 @@
-"""The root GraphQL schema; domain packages add their query and mutation mixins here."""
+"""The root GraphQL schema; it only composes the query and mutation mixins of the domain packages."""
 
 import graphene
 
+from api.cases.mutations import CaseMutations
+from api.cases.queries import CaseQueries
+from api.content.queries import ContentQueries
+from api.regions.queries import RegionQueries
+from api.search.queries import SearchQueries
+from api.services.queries import ServiceQueries
 
-class Query(graphene.ObjectType):
-    ping = graphene.String(description="健康检查：返回 pong。")
 
+class Query(ServiceQueries, ContentQueries, RegionQueries, SearchQueries, CaseQueries, graphene.ObjectType):
+    """济南市历下区城乡社区治理平台开放接口：服务事项、政策、区划网格、搜索与诉求。"""
+
+    ping = graphene.String(required=True, description="健康检查：返回 pong。")
+
+    @staticmethod
     def resolve_ping(root, info) -> str:
         return "pong"
 
 
-schema = graphene.Schema(query=Query)
+class Mutation(CaseMutations, graphene.ObjectType):
+    """诉求受理、诉求人评价和部门办理。"""
+
+
+schema = graphene.Schema(query=Query, mutation=Mutation)

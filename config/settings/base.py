@@ -29,6 +29,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 INSTALLED_APPS = [
     "cms",
     "rules",
+    "cases",
     "search",
     "api",
     "wagtail.contrib.forms",
@@ -167,3 +168,5 @@ LOGGING = {
         "wagtail": {"level": "WARNING"},
     },
 }
+
+from .api import *  # noqa: E402, F403

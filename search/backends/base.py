@@ -193,6 +193,11 @@ class SearchBackend(ABC):
     def index(self, docs: Iterable[SearchDocument], progress: Progress | None = None) -> int:
         """Add or replace documents (by code); returns how many were written."""
 
+    def reindex(self, docs: Iterable[SearchDocument], progress: Progress | None = None) -> object:
+        """Replace every document with *docs* (backends that can, swap them in atomically)."""
+        self.clear()
+        return self.index(docs, progress)
+
     @abstractmethod
     def delete(self, codes: Iterable[str]) -> int:
         """Remove documents by code; returns how many codes were asked for."""

@@ -215,6 +215,36 @@ class EmbeddedBackend(SearchBackend):
         self.analyzer.warm_up()
         return len(docs)
 
+    def reindex(self, docs: Iterable[SearchDocument], progress: Progress | None = None) -> int:
+        """Replace every document in one commit, so readers see the old index or the new one."""
+        docs = list({doc.code: doc for doc in docs}.values())
+        self.analyzer.vocabulary.clear()
+        self.analyzer.learn(docs)
+        known: dict[str, int] = {}
+        with self._lock:
+            writer = self._index.writer(WRITER_HEAP, 1)
+            try:
+                writer.delete_all_documents()
+                for done, doc in enumerate(docs, start=1):
+                    stored = self._tantivy_document(doc)
+                    writer.add_document(stored)
+                    known[doc.code] = hash(stored.get_first("doc"))
+                    if progress and (done % 500 == 0 or done == len(docs)):
+                        progress(done, len(docs))
+                writer.commit()
+            except Exception:
+                writer.rollback()
+                raise
+            finally:
+                writer.wait_merging_threads()
+            self._committed()
+            self._known = known
+            self._suggestions.clear()
+            for doc in docs:
+                self._suggestions.add(doc)
+        self.analyzer.warm_up()
+        return len(docs)
+
     def delete(self, codes: Iterable[str]) -> int:
         codes = list(dict.fromkeys(codes))
         if not codes:

@@ -1,0 +1,383 @@
+"""Case mutations: intake (submitCase), the resident's rating (rateCase), and what an assigned
+department's system does (acknowledgeAssignment, startCase, addFeedback, resolveCase,
+returnAssignment). Each calls one function of ``cases.services``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import graphene
+
+from api.content.types import RequestType
+from api.core.errors import PermissionDenied, error_type
+from api.core.mutations import ApiMutation, FieldError, FieldErrors
+from api.core.permissions import Scope, check_department, get_client
+from api.core.scalars import DateTime
+from api.regions.types import GeoPointInput
+from cases import services
+from cases.errors import CaseError, CasePermissionDenied, CaseValidationError
+from cases.models import Assignment
+from cms.models import Department
+
+from .actors import RESIDENT, department_actor
+from .queries import MAX_LOOKUP_CHARS, case_queryset, check_lookup_rate
+from .types import Case, CaseChannel, SatisfactionEnum
+
+MAX_IDEMPOTENCY_KEY = 100
+MAX_COMMENT = 500
+
+
+def _value(value: Any) -> Any:
+    return getattr(value, "value", value)
+
+
+def field_errors(error: CaseError, fields: dict[str, str]) -> FieldError | FieldErrors:
+    """A domain error as payload errors, with the service's field names turned into input paths."""
+    if isinstance(error, CaseValidationError):
+        return FieldErrors(
+            [FieldError(fields.get(p.field, p.field) or None, p.message, p.code) for p in error.problems]
+        )
+    return FieldError(fields.get(error.field or "", None), error.message, error.code)
+
+
+# --------------------------------------------------------------------------- submitCase
+
+
+class SubmitCaseErrorCode(graphene.Enum):
+    """提交诉求的错误代码。"""
+
+    REQUIRED = "required"
+    TOO_LONG = "too_long"
+    INVALID_TYPE = "invalid_type"
+    INVALID_CHANNEL = "invalid_channel"
+    INVALID_POINT = "invalid_point"
+    INVALID_PHONE = "invalid_phone"
+    INVALID_KEY = "invalid_key"
+    IN_FUTURE = "in_future"
+    INVALID_DATETIME = "invalid_datetime"
+    INVALID = "invalid"
+
+    @property
+    def description(self) -> str:
+        return {
+            "required": "必填项为空",
+            "too_long": "内容过长",
+            "invalid_type": "诉求类型无效",
+            "invalid_channel": "来源渠道无效",
+            "invalid_point": "坐标无效",
+            "invalid_phone": "电话格式不正确",
+            "invalid_key": "幂等键格式不正确",
+            "in_future": "受理时间晚于当前时间",
+            "invalid_datetime": "时间格式不正确",
+            "invalid": "其他无效输入",
+        }[self.value]
+
+
+SubmitCaseError = error_type("SubmitCaseError", SubmitCaseErrorCode, "提交诉求时可由调用方改正的问题。")
+
+SUBMIT_FIELDS = {
+    "type": "type",
+    "text": "text",
+    "channel": "channel",
+    "address": "address",
+    "point": "point",
+    "reporter_name": "reporter.name",
+    "reporter_phone": "reporter.phone",
+    "idempotency_key": "idempotencyKey",
+    "received_at": "receivedAt",
+}
+
+
+class ReporterInput(graphene.InputObjectType):
+    class Meta:
+        description = "诉求人（只用于回访和本人查询，不会出现在任何查询结果中）。"
+
+    name = graphene.String(description="姓名（至多 64 字）。")
+    phone = graphene.String(description="联系电话；本人查询工单时需要。")
+
+
+class SubmitCaseInput(graphene.InputObjectType):
+    class Meta:
+        description = "一件新诉求。地址和坐标至少提供一个。"
+
+    type = graphene.Field(RequestType, required=True, description="诉求类型。")
+    text = graphene.String(required=True, description="诉求内容（2–4000 字）。")
+    address = graphene.String(description="门牌地址（至多 255 字）。")
+    point = graphene.Field(GeoPointInput, description="地图坐标。")
+    channel = graphene.Field(CaseChannel, required=True, description="来源渠道。")
+    reporter = graphene.Field(ReporterInput, description="诉求人。")
+    idempotency_key = graphene.String(
+        description="幂等键（至多 100 个可见 ASCII 字符）：同一密钥用同一个键重复提交，返回同一件工单。"
+    )
+    received_at = DateTime(description="受理时间（热线先受理后录入时填写）；默认为当前时间。")
+
+
+class SubmitCase(ApiMutation):
+    class Meta:
+        description = "提交一件诉求：受理、派单并计算时限，返回工单。需要“提交诉求”权限。"
+
+    class Arguments:
+        input = SubmitCaseInput(required=True, description="诉求内容。")
+
+    case = graphene.Field(Case, description="受理的工单（有错误时为 null）。")
+    created = graphene.Boolean(description="是否新建；幂等键重复时为 false。")
+    errors = graphene.List(graphene.NonNull(SubmitCaseError), required=True, description="可改正的问题。")
+
+    required_scope = Scope.SUBMIT_CASES
+    error_codes = SubmitCaseErrorCode
+
+    @classmethod
+    def perform(cls, info: Any, input: Any) -> dict[str, Any]:
+        key = input.get("idempotency_key")
+        if key is not None and len(key) > MAX_IDEMPOTENCY_KEY:
+            raise FieldError("idempotencyKey", f"幂等键不能超过{MAX_IDEMPOTENCY_KEY}个字符。", "too_long")
+        point = input.get("point")
+        reporter = input.get("reporter") or {}
+        submission = services.CaseSubmission(
+            request_type=_value(input["type"]),
+            text=input["text"],
+            channel=_value(input["channel"]),
+            address=input.get("address") or "",
+            point={"lat": point.lat, "lng": point.lng} if point is not None else None,
+            reporter_name=reporter.get("name") or "",
+            reporter_phone=reporter.get("phone") or "",
+            # Keys are per client, so one partner can never fetch another's case by guessing a key.
+            idempotency_key=f"{get_client(info).identity}:{key}" if key else None,
+            received_at=input.get("received_at"),
+        )
+        try:
+            result = services.submit_case(submission)
+        except CaseError as error:
+            raise field_errors(error, SUBMIT_FIELDS) from None
+        return {"case": case_queryset().get(pk=result.case.pk), "created": result.created}
+
+
+# --------------------------------------------------------------------------- rateCase
+
+
+class RateCaseErrorCode(graphene.Enum):
+    """评价工单的错误代码。"""
+
+    NOT_FOUND = "not_found"
+    INVALID_TRANSITION = "invalid_transition"
+    TOO_LONG = "too_long"
+    INVALID = "invalid"
+
+    @property
+    def description(self) -> str:
+        return {
+            "not_found": "工单号与电话不匹配",
+            "invalid_transition": "工单当前状态不能评价",
+            "too_long": "内容过长",
+            "invalid": "其他无效输入",
+        }[self.value]
+
+
+RateCaseError = error_type("RateCaseError", RateCaseErrorCode, "评价工单时可由诉求人改正的问题。")
+
+
+class RateCaseInput(graphene.InputObjectType):
+    class Meta:
+        description = "诉求人对办结结果的评价。"
+
+    ticket_number = graphene.String(required=True, description="工单号。")
+    phone = graphene.String(required=True, description="提交诉求时留的联系电话。")
+    satisfaction = graphene.Field(SatisfactionEnum, required=True, description="满意度。")
+    comment = graphene.String(description="意见（至多 500 字）。")
+
+
+class RateCase(ApiMutation):
+    class Meta:
+        description = "诉求人评价已办结的工单（工单号和电话须匹配）。不需要密钥；限频。"
+
+    class Arguments:
+        input = RateCaseInput(required=True, description="评价内容。")
+
+    case = graphene.Field(Case, description="评价后的工单。")
+    errors = graphene.List(graphene.NonNull(RateCaseError), required=True, description="可改正的问题。")
+
+    error_codes = RateCaseErrorCode
+
+    @classmethod
+    def perform(cls, info: Any, input: Any) -> dict[str, Any]:
+        ticket, phone = input["ticket_number"], input["phone"]
+        comment = input.get("comment") or ""
+        if len(comment) > MAX_COMMENT:
+            raise FieldError("comment", f"意见不能超过{MAX_COMMENT}字。", "too_long")
+        not_found = FieldError("ticketNumber", "未找到该工单，请核对工单号和电话。", "not_found")
+        if len(ticket) > MAX_LOOKUP_CHARS or len(phone) > MAX_LOOKUP_CHARS:
+            raise not_found
+        check_lookup_rate(info, ticket)
+        case = services.find_case_for_resident(ticket, phone)
+        if case is None:
+            raise not_found
+        try:
+            case = services.record_callback(
+                case, actor=RESIDENT, satisfaction=_value(input["satisfaction"]), note=comment
+            )
+        except CaseError as error:
+            raise field_errors(error, {"satisfaction": "satisfaction", "note": "comment"}) from None
+        return {"case": case_queryset().get(pk=case.pk)}
+
+
+# --------------------------------------------------------------------------- department actions
+
+
+class CaseActionErrorCode(graphene.Enum):
+    """部门办理操作的错误代码。"""
+
+    NOT_FOUND = "not_found"
+    INVALID_TRANSITION = "invalid_transition"
+    ALREADY_ACKNOWLEDGED = "already_acknowledged"
+    REQUIRED = "required"
+    TOO_LONG = "too_long"
+    INVALID = "invalid"
+
+    @property
+    def description(self) -> str:
+        return {
+            "not_found": "工单不存在或未派给该部门",
+            "invalid_transition": "工单当前状态不允许该操作",
+            "already_acknowledged": "已报到",
+            "required": "必填项为空",
+            "too_long": "内容过长",
+            "invalid": "其他无效输入",
+        }[self.value]
+
+
+def _action_input(name: str, description: str, **fields: Any) -> type[graphene.InputObjectType]:
+    return type(
+        name,
+        (graphene.InputObjectType,),
+        {
+            "Meta": type("Meta", (), {"description": description}),
+            "ticket_number": graphene.String(required=True, description="工单号。"),
+            "department": graphene.String(
+                required=True, description="代表哪个部门办理（部门编码，须在密钥授权范围内）。"
+            ),
+            **fields,
+        },
+    )
+
+
+class DepartmentCaseMutation(ApiMutation):
+    """Acts for the department named in the input, on that department's assignment of the case."""
+
+    class Meta:
+        abstract = True
+
+    error_codes = CaseActionErrorCode
+    text_fields: ClassVar[dict[str, str]] = {}
+    required_department_argument = "input.department"
+
+    @classmethod
+    def check_permissions(cls, info: Any, input: Any = None, **arguments: Any) -> None:
+        check_department(info, input["department"])
+
+    @classmethod
+    def perform(cls, info: Any, input: Any) -> dict[str, Any]:
+        department = Department.objects.get(code=input["department"])
+        assignment = (
+            Assignment.objects.select_related("case", "department")
+            .filter(
+                case__ticket_number=input["ticket_number"].strip().upper()[:MAX_LOOKUP_CHARS],
+                unit_code=department.code,
+            )
+            .order_by("-active", "-pk")
+            .first()
+        )
+        if assignment is None:
+            raise FieldError("ticketNumber", "工单不存在或未派给该部门。", "not_found")
+        client = get_client(info)
+        actor = department_actor(client.key.partner if client.key else "合作方", department)
+        try:
+            cls.act(assignment, actor, input)
+        except CasePermissionDenied as error:
+            raise PermissionDenied(error.message) from None
+        except CaseError as error:
+            raise field_errors(error, cls.text_fields) from None
+        return {"case": case_queryset().get(pk=assignment.case_id)}
+
+    act: ClassVar[Callable[[Assignment, Any, Any], Any]]
+
+
+def _payload(name: str, mutation_description: str, input_type: type, act: Callable, text_fields: dict[str, str]):
+    error = error_type(f"{name}Error", CaseActionErrorCode, f"{mutation_description}时可由调用方改正的问题。")
+    return type(
+        name,
+        (DepartmentCaseMutation,),
+        {
+            "Meta": type("Meta", (), {"description": f"{mutation_description}。需要代表该部门的密钥。"}),
+            "Arguments": type("Arguments", (), {"input": input_type(required=True, description="工单与部门。")}),
+            "case": graphene.Field(Case, description="操作后的工单。"),
+            "errors": graphene.List(graphene.NonNull(error), required=True, description="可改正的问题。"),
+            "act": staticmethod(act),
+            "text_fields": text_fields,
+        },
+    )
+
+
+def _feedback(assignment: Assignment, actor: Any, input: Any) -> Any:
+    if assignment.role == Assignment.Role.LEAD and assignment.active:
+        return services.give_feedback(assignment.case, actor=actor, text=input["text"])
+    return services.give_assignment_feedback(assignment, actor=actor, text=input["text"])
+
+
+AcknowledgeAssignment = _payload(
+    "AcknowledgeAssignment",
+    "部门报到（签收派给本部门的工单）",
+    _action_input("AcknowledgeAssignmentInput", "报到的工单与部门。"),
+    lambda assignment, actor, input: services.acknowledge(assignment, actor=actor),
+    {},
+)
+StartCase = _payload(
+    "StartCase",
+    "主办部门开始办理",
+    _action_input("StartCaseInput", "开始办理的工单与部门。"),
+    lambda assignment, actor, input: services.start(assignment.case, actor=actor),
+    {},
+)
+AddFeedback = _payload(
+    "AddFeedback",
+    "部门反馈办理进展（主办部门的反馈会告知诉求人）",
+    _action_input(
+        "AddFeedbackInput",
+        "反馈的工单、部门和内容。",
+        text=graphene.String(required=True, description="反馈内容（2–4000 字）。"),
+    ),
+    _feedback,
+    {"text": "text"},
+)
+ResolveCase = _payload(
+    "ResolveCase",
+    "主办部门办结工单（全部承办单位报到后）",
+    _action_input(
+        "ResolveCaseInput",
+        "办结的工单、部门和办结说明。",
+        resolution=graphene.String(required=True, description="办结说明（2–4000 字）。"),
+    ),
+    lambda assignment, actor, input: services.resolve(assignment.case, actor=actor, resolution=input["resolution"]),
+    {"resolution": "resolution"},
+)
+ReturnAssignment = _payload(
+    "ReturnAssignment",
+    "部门退单（不属于本部门职责）",
+    _action_input(
+        "ReturnAssignmentInput",
+        "退单的工单、部门和理由。",
+        reason=graphene.String(required=True, description="退单理由（2–4000 字）。"),
+    ),
+    lambda assignment, actor, input: services.return_assignment(assignment, actor=actor, reason=input["reason"]),
+    {"reason": "reason"},
+)
+
+
+class CaseMutations(graphene.ObjectType):
+    submit_case = SubmitCase.Field(description="提交一件诉求。")
+    rate_case = RateCase.Field(description="诉求人评价自己的工单。")
+    acknowledge_assignment = AcknowledgeAssignment.Field(description="部门报到。")
+    start_case = StartCase.Field(description="主办部门开始办理。")
+    add_feedback = AddFeedback.Field(description="部门反馈办理进展。")
+    resolve_case = ResolveCase.Field(description="主办部门办结。")
+    return_assignment = ReturnAssignment.Field(description="部门退单。")

@@ -1,0 +1,1 @@
+"""Public reference content: departments, request categories, time limits and policy documents."""

@@ -1,0 +1,1 @@
+"""What every domain package of the API shares: errors, permissions, pagination, limits."""

@@ -1,0 +1,63 @@
+"""Saleor's mutation pattern: permissions declared on the class, user-fixable problems returned in
+``errors`` (one error type per mutation), everything else raised as a top-level error."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import graphene
+
+from .permissions import Scope, check_scope
+
+
+class FieldError(Exception):
+    """A problem the caller can fix, bound for the payload's ``errors`` list."""
+
+    def __init__(self, field: str | None, message: str, code: str) -> None:
+        super().__init__(message)
+        self.field, self.message, self.code = field, message, code
+
+
+class FieldErrors(Exception):
+    """Several fixable problems at once (a form shows them all)."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(e.message for e in errors))
+        self.errors = errors
+
+
+class ApiMutation(graphene.Mutation):
+    """Subclasses declare ``required_scope`` (checked before anything else) and implement
+    ``perform(info, **arguments) -> dict`` of payload fields; raise :class:`FieldError` or
+    :class:`FieldErrors` for the ``errors`` list."""
+
+    class Meta:
+        abstract = True
+
+    required_scope: ClassVar[Scope | None] = None
+    error_codes: ClassVar[type[graphene.Enum]]
+
+    @classmethod
+    def check_permissions(cls, info: Any, **arguments: Any) -> None:
+        if cls.required_scope is not None:
+            check_scope(info, cls.required_scope)
+
+    @classmethod
+    def perform(cls, info: Any, **arguments: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @classmethod
+    def mutate(cls, root: Any, info: Any, **arguments: Any) -> ApiMutation:
+        cls.check_permissions(info, **arguments)
+        try:
+            return cls(errors=[], **cls.perform(info, **arguments))
+        except FieldErrors as problems:
+            return cls(errors=[cls.error(e) for e in problems.errors])
+        except FieldError as problem:
+            return cls(errors=[cls.error(problem)])
+
+    @classmethod
+    def error(cls, problem: FieldError) -> dict[str, Any]:
+        known = {member.value for member in cls.error_codes._meta.enum}
+        code = problem.code if problem.code in known else "invalid"
+        return {"field": problem.field, "message": problem.message, "code": code}

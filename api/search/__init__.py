@@ -1,0 +1,1 @@
+"""The ``search`` field: a thin edge over the search app's backend."""

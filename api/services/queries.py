@@ -1,0 +1,91 @@
+"""Queries over the service catalogue: a filtered, paginated list, one item by code, categories."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import graphene
+from django.db.models import Count, Prefetch, QuerySet
+
+from api.core.pagination import connection_args, paginate
+from api.core.permissions import Scope, require_scope
+from api.core.selection import selected_paths
+from cms.models import ServiceFAQ, ServiceItemPage
+
+from .types import ServiceCategory, ServiceItem, ServiceItemConnection
+
+
+def service_queryset(info: Any, paths: frozenset[str], prefix: str = "") -> QuerySet:
+    """Live service items with the department joined and, if selected under ``prefix``, FAQs and
+    policies prefetched (policies in turn prefetch what is selected under them)."""
+    from api.content.queries import policy_queryset
+
+    queryset = ServiceItem.get_queryset(ServiceItemPage.objects.all(), info).select_related("department")
+    if f"{prefix}faqs" in paths:
+        queryset = queryset.prefetch_related(Prefetch("faqs", queryset=ServiceFAQ.objects.order_by("sort_order")))
+    if f"{prefix}policies" in paths:
+        policies = policy_queryset(info, paths, prefix=f"{prefix}policies.").order_by("path")
+        queryset = queryset.prefetch_related(Prefetch("policies", queryset=policies))
+    return queryset
+
+
+class ServiceQueries(graphene.ObjectType):
+    service_items = graphene.Field(
+        ServiceItemConnection,
+        required=True,
+        description="已发布的服务事项，按目录顺序分页（每页至多 100 条）。",
+        **connection_args(
+            category=graphene.String(description="按事项类别筛选，如“民政”。"),
+            department=graphene.String(description="按主管部门编码筛选，如 dept-civil。"),
+            online=graphene.Boolean(description="true 只看可网办的事项，false 只看不可网办的。"),
+        ),
+    )
+    service_item = graphene.Field(
+        ServiceItem,
+        description="按编码取一项已发布的服务事项；不存在或未发布时为 null。",
+        code=graphene.String(required=True, description="事项编码。"),
+    )
+    service_categories = graphene.List(
+        graphene.NonNull(ServiceCategory),
+        required=True,
+        description="有已发布事项的类别及事项数（按名称的 Unicode 码位排序）。",
+    )
+
+    @staticmethod
+    @require_scope(Scope.READ_CONTENT)
+    def resolve_service_items(
+        root: Any,
+        info: Any,
+        category: str | None = None,
+        department: str | None = None,
+        online: bool | None = None,
+        **page: Any,
+    ) -> ServiceItemConnection:
+        queryset = service_queryset(info, selected_paths(info), prefix="edges.node.")
+        if category is not None:
+            queryset = queryset.filter(service_category=category[:32])
+        if department is not None:
+            queryset = queryset.filter(department__code=department[:64])
+        if online is not None:
+            queryset = queryset.filter(online=online)
+        return paginate(queryset.order_by("path"), ServiceItemConnection, **page)
+
+    @staticmethod
+    @require_scope(Scope.READ_CONTENT)
+    def resolve_service_item(root: Any, info: Any, code: str) -> ServiceItemPage | None:
+        return service_queryset(info, selected_paths(info)).filter(code=code[:64]).first()
+
+    @staticmethod
+    @require_scope(Scope.READ_CONTENT)
+    def resolve_service_categories(root: Any, info: Any) -> list[ServiceCategory]:
+        rows = (
+            ServiceItem.get_queryset(ServiceItemPage.objects.all(), info)
+            .values("service_category")
+            .annotate(count=Count("pk"))
+            .order_by()
+        )
+        # Sorted here, not by the database, so the order is the same whatever its collation.
+        return [
+            ServiceCategory(name=row["service_category"], count=row["count"])
+            for row in sorted(rows, key=lambda row: row["service_category"])
+        ]

@@ -1,0 +1,94 @@
+"""Forms of the staff workbench: listing filters, transition inputs, the scores range."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.utils import timezone
+
+from cms.models import Department, Grid, RequestCategory
+
+from .models import Satisfaction, UnitKind
+from .workbench import STATUS_CHOICES
+
+AREA_UNITS = [
+    (UnitKind.GRID.value, "网格"),
+    (UnitKind.COMMUNITY.value, "社区（村）"),
+    (UnitKind.SUBDISTRICT.value, "街道（镇）"),
+]
+
+
+def unit_choices() -> list[tuple[str, str]]:
+    return [*AREA_UNITS, *Department.objects.filter(active=True).values_list("code", "name")]
+
+
+class CaseFilterForm(forms.Form):
+    q = forms.CharField(
+        label="搜索", required=False, widget=forms.TextInput(attrs={"placeholder": "工单号、内容或地址"})
+    )
+    status = forms.ChoiceField(label="状态", choices=STATUS_CHOICES, required=False)
+    category = forms.ChoiceField(label="分类", required=False)
+    overdue = forms.BooleanField(label="已逾期", required=False)
+    due_soon = forms.BooleanField(label="24小时内到期", required=False)
+    whistle = forms.BooleanField(label="街道吹哨", required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        categories = RequestCategory.objects.select_related("parent").order_by("parent__sort_order", "sort_order")
+        self.fields["category"].choices = [("", "全部分类"), *[(c.code, str(c)) for c in categories]]
+
+
+class ActionForm(forms.Form):
+    """Inputs of every transition; each action reads the fields it needs."""
+
+    assignment = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    text = forms.CharField(label="内容", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(label="理由", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    satisfaction = forms.ChoiceField(label="满意度", choices=Satisfaction.choices, required=False)
+    note = forms.CharField(label="回访记录", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    lead = forms.ChoiceField(label="主办单位", required=False)
+    co_handlers = forms.MultipleChoiceField(label="协办单位", required=False, widget=forms.CheckboxSelectMultiple)
+    category = forms.ChoiceField(label="诉求分类", required=False)
+    grid = forms.ChoiceField(label="网格", required=False)
+    whistle = forms.BooleanField(label="街道吹哨", required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        units = unit_choices()
+        self.fields["lead"].choices = [("", "请选择"), *units]
+        self.fields["co_handlers"].choices = units
+        leaves = RequestCategory.objects.leaves().select_related("parent")
+        self.fields["category"].choices = [("", "不改变"), *[(c.code, str(c)) for c in leaves]]
+        grids = Grid.objects.select_related("community__subdistrict").order_by("code")
+        self.fields["grid"].choices = [
+            ("", "不改变"),
+            *[(g.code, f"{g.community.subdistrict.name} / {g.name}") for g in grids],
+        ]
+
+
+class ScoresForm(forms.Form):
+    start = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, data=None, **kwargs) -> None:
+        today = timezone.localdate()
+        initial = {"start": today - timedelta(days=29), "end": today}
+        if data is not None and not (data.get("start") or data.get("end")):
+            data = None
+        super().__init__(data, initial=initial, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if start > end:
+                raise forms.ValidationError("开始日期不能晚于结束日期。")
+            if (end - start).days > 366 * 3:
+                raise forms.ValidationError("统计区间最长三年。")
+        return cleaned
+
+    def range(self):
+        if self.is_bound and self.is_valid():
+            return self.cleaned_data["start"], self.cleaned_data["end"]
+        return self.initial["start"], self.initial["end"]

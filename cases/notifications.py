@@ -1,0 +1,185 @@
+"""Who is told about a case, in the app and (when they have an address) by e-mail after commit.
+
+Escalation handlers arrive as role names from the ladder (``巷长``, ``街道（镇）``…); they are
+resolved against the staff register for the case's own grid, alley, street and subdistrict. A
+message nobody could be found for goes to the supervisors' shared inbox instead of vanishing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q, QuerySet
+
+from cms.models import StaffMember, StaffRole
+
+from .models import Assignment, Case, Escalation, Notification, UnitKind
+
+logger = logging.getLogger(__name__)
+
+# Role names used by the escalation ladder (rules.json handlers) and the roles they mean.
+HANDLER_ROLES: dict[str, tuple[str, ...]] = {
+    "网格员": (StaffRole.GRID_WORKER,),
+    "网格长": (StaffRole.GRID_LEADER,),
+    "小巷管家": (StaffRole.ALLEY_STEWARD,),
+    "巷长": (StaffRole.ALLEY_CHIEF,),
+    "街长": (StaffRole.STREET_CHIEF,),
+    "社区书记": (StaffRole.COMMUNITY_SECRETARY,),
+    "街道（镇）": (StaffRole.SUBDISTRICT_DISPATCHER,),
+    "街道": (StaffRole.SUBDISTRICT_DISPATCHER,),
+    "街道吹哨调度员": (StaffRole.SUBDISTRICT_DISPATCHER,),
+    "报到部门": (StaffRole.DEPARTMENT_OFFICER,),
+    "部门办理人员": (StaffRole.DEPARTMENT_OFFICER,),
+    "区督办人员": (StaffRole.SUPERVISOR,),
+}
+
+
+def roles_for_handler(name: str) -> tuple[str, ...]:
+    if name in HANDLER_ROLES:
+        return HANDLER_ROLES[name]
+    if "督办" in name:
+        return (StaffRole.SUPERVISOR,)
+    return ()
+
+
+def _staff_for_role(case: Case, role: str, assignments: Sequence[Assignment]) -> Q | None:
+    """The filter for staff of ``role`` responsible for this case's area, or None if the area is unknown."""
+    if role in (StaffRole.GRID_WORKER, StaffRole.GRID_LEADER):
+        return Q(role=role, grid_id=case.grid_id) if case.grid_id else None
+    if role in (StaffRole.ALLEY_STEWARD, StaffRole.ALLEY_CHIEF):
+        return Q(role=role, alley_id=case.alley_id) if case.alley_id else None
+    if role == StaffRole.STREET_CHIEF:
+        return Q(role=role, street_id=case.alley.street_id) if case.alley_id else None
+    if role == StaffRole.COMMUNITY_SECRETARY:
+        return Q(role=role, community_id=case.community_id) if case.community_id else None
+    if role == StaffRole.SUBDISTRICT_DISPATCHER:
+        return Q(role=role, subdistrict_id=case.subdistrict_id) if case.subdistrict_id else None
+    if role == StaffRole.DEPARTMENT_OFFICER:
+        departments = [a.department_id for a in assignments if a.active and a.department_id]
+        return Q(role=role, department_id__in=departments) if departments else None
+    if role == StaffRole.SUPERVISOR:
+        return Q(role=role)
+    return None
+
+
+def staff_for_handlers(
+    case: Case, handlers: Iterable[str], assignments: Sequence[Assignment] | None = None
+) -> QuerySet[StaffMember]:
+    """Active staff behind the ladder's handler names for this case."""
+    assignments = list(case.assignments.all()) if assignments is None else assignments
+    query = Q(pk__in=[])
+    for name in handlers:
+        for role in roles_for_handler(name):
+            q = _staff_for_role(case, role, assignments)
+            if q is not None:
+                query |= q
+    return StaffMember.objects.filter(query, active=True).select_related("user")
+
+
+def _unit_q(case: Case, assignment: Assignment) -> Q:
+    return {
+        UnitKind.DEPARTMENT: Q(role=StaffRole.DEPARTMENT_OFFICER, department_id=assignment.department_id),
+        UnitKind.GRID: Q(role__in=[StaffRole.GRID_LEADER, StaffRole.GRID_WORKER], grid_id=case.grid_id),
+        UnitKind.COMMUNITY: Q(role=StaffRole.COMMUNITY_SECRETARY, community_id=case.community_id),
+        UnitKind.SUBDISTRICT: Q(role=StaffRole.SUBDISTRICT_DISPATCHER, subdistrict_id=case.subdistrict_id),
+    }[UnitKind(assignment.unit_kind)]
+
+
+def _in_unit(staff: StaffMember, case: Case, assignment: Assignment) -> bool:
+    kind = assignment.unit_kind
+    if kind == UnitKind.DEPARTMENT:
+        return staff.role == StaffRole.DEPARTMENT_OFFICER and staff.department_id == assignment.department_id
+    if kind == UnitKind.GRID:
+        return staff.role in (StaffRole.GRID_LEADER, StaffRole.GRID_WORKER) and staff.grid_id == case.grid_id
+    if kind == UnitKind.COMMUNITY:
+        return staff.role == StaffRole.COMMUNITY_SECRETARY and staff.community_id == case.community_id
+    return staff.role == StaffRole.SUBDISTRICT_DISPATCHER and staff.subdistrict_id == case.subdistrict_id
+
+
+def staff_for_unit(case: Case, assignment: Assignment) -> QuerySet[StaffMember]:
+    """Active staff of the unit an assignment names."""
+    return StaffMember.objects.filter(_unit_q(case, assignment), active=True).select_related("user")
+
+
+def staff_for_units(case: Case, assignments: Sequence[Assignment]) -> list[list[StaffMember]]:
+    """Staff of several units in one query, in the order of ``assignments``."""
+    if not assignments:
+        return []
+    query = Q(pk__in=[])
+    for a in assignments:
+        query |= _unit_q(case, a)
+    staff = list(StaffMember.objects.filter(query, active=True).select_related("user").order_by("id"))
+    return [[s for s in staff if _in_unit(s, case, a)] for a in assignments]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message for a group of people; ``fallback_label`` names them when nobody is found."""
+
+    staff: Iterable[StaffMember]
+    message: str
+    fallback_label: str = ""
+    escalation: Escalation | None = None
+
+
+def notify(
+    case: Case,
+    staff: Iterable[StaffMember],
+    *,
+    kind: str,
+    message: str,
+    at: datetime,
+    fallback_label: str = "",
+    escalation: Escalation | None = None,
+) -> list[Notification]:
+    """One notification per person; nobody found → one for the supervisors' shared inbox."""
+    return notify_all(case, [Delivery(staff, message, fallback_label, escalation)], kind=kind, at=at)
+
+
+def notify_all(case: Case, deliveries: Sequence[Delivery], *, kind: str, at: datetime) -> list[Notification]:
+    """Several messages written in one insert; e-mail follows after commit."""
+    rows: list[Notification] = []
+    mails: list[tuple[str, list[str]]] = []
+    for delivery in deliveries:
+        people = list({s.pk: s for s in delivery.staff}.values())
+        message = delivery.message[:500]
+        common = {"case": case, "escalation": delivery.escalation, "kind": kind, "message": message, "created_at": at}
+        if people:
+            rows += [Notification(recipient=s.user, staff=s, recipient_label=str(s), **common) for s in people]
+        else:
+            label = f"未找到接收人：{delivery.fallback_label}" if delivery.fallback_label else "未找到接收人"
+            rows.append(Notification(recipient=None, staff=None, recipient_label=label, **common))
+        addresses = sorted({s.user.email for s in people if s.user_id and s.user.email})
+        if addresses:
+            mails.append((message, addresses))
+    created = Notification.objects.bulk_create(rows)
+    if mails and getattr(settings, "CASES_NOTIFY_BY_EMAIL", True):
+        for message, addresses in mails:
+            subject = f"[{case.ticket_number}] {message}"[:150]
+            body = f"{message}\n\n工单号：{case.ticket_number}\n诉求内容：{case.text[:200]}"
+            transaction.on_commit(lambda s=subject, b=body, a=addresses: _send(s, b, a, case.ticket_number))
+    return created
+
+
+def _send(subject: str, body: str, addresses: list[str], ticket: str) -> None:
+    try:
+        send_mail(subject, body, None, addresses, fail_silently=False)
+    except Exception:
+        # The in-app notification is already stored; a mail outage must not undo the workflow.
+        logger.exception("工单通知邮件发送失败：ticket=%s recipients=%s", ticket, addresses)
+
+
+def inbox(user) -> QuerySet[Notification]:
+    """A user's notifications; supervisors also see the ones nobody else could be found for."""
+    from .permissions import actor_for
+
+    q = Q(recipient=user) | Q(staff__user=user)
+    if actor_for(user).is_supervisor:
+        q |= Q(recipient__isnull=True, staff__isnull=True)
+    return Notification.objects.filter(q).select_related("case")
