@@ -43,6 +43,7 @@ migrate: install
 demo: migrate
 	$(PY) manage.py ensure_admin
 	$(PY) manage.py import_reference
+	$(PY) manage.py search_index --rebuild
 
 run: demo
 	@echo "网站：http://$(HOST):$(PORT)/   管理后台：http://$(HOST):$(PORT)/admin/   GraphQL：http://$(HOST):$(PORT)/graphql/"

@@ -31,7 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "GRAPHQL_CASE_LOOKUP_PER_TICKET_RATE_LIMIT": "20/h",
     "GRAPHQL_CLIENT_IP_HEADER": "",
     # Search: a dotted path to a zero-argument callable returning an object with ``search()``.
-    "GRAPHQL_SEARCH_BACKEND": "search.backends.get_backend",
+    "GRAPHQL_SEARCH_BACKEND": "search.services.service_backend",
     # Partner keys.
     "API_KEY_DEFAULT_RATE_LIMIT_PER_MINUTE": 600,
     "API_KEY_LAST_USED_RESOLUTION_SECONDS": 60,

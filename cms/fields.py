@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 
@@ -45,6 +46,14 @@ class LinesFormField(forms.CharField):
         return self.to_python(initial or []) != self.to_python(data)
 
 
+class UnicodeJSONEncoder(DjangoJSONEncoder):
+    """Stores Chinese as text, not ``\\uXXXX`` escapes, so that database substring search finds it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["ensure_ascii"] = False
+        super().__init__(*args, **kwargs)
+
+
 class LinesField(models.JSONField):
     """A list of short texts (keywords, materials, steps), stored as JSON, edited one per line.
 
@@ -55,6 +64,7 @@ class LinesField(models.JSONField):
         self.split_commas = split_commas
         kwargs.setdefault("default", list)
         kwargs.setdefault("blank", True)
+        kwargs.setdefault("encoder", UnicodeJSONEncoder)
         super().__init__(*args, **kwargs)
 
     def formfield(self, **kwargs: Any) -> forms.Field:

@@ -15,6 +15,7 @@ Enable it in settings::
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from django.db import models
 from modelsearch.backends.database.fallback import (
@@ -25,6 +26,7 @@ from modelsearch.backends.database.fallback import (
 from modelsearch.query import PlainText
 from modelsearch.utils import AND, OR
 
+from . import runtime
 from .text import SINGLE_CHAR_WEIGHT, Concept, QueryPlan, normalize
 
 
@@ -49,15 +51,15 @@ class ChineseSearchQueryCompiler(DatabaseSearchQueryCompiler):
         # SQLite stores JSON with non-ASCII characters escaped (\u4f4e), so JSON fields are also
         # matched in that form; PostgreSQL's jsonb text shows the characters themselves.
         model = self.queryset.model
+        escaped = json.dumps(term)[1:-1]
         query = models.Q()
         for name in self.fields_names:
             query |= models.Q(**{f"{name}__icontains": term})
-            escaped = json.dumps(term)[1:-1]
             if escaped != term and isinstance(model._meta.get_field(name), models.JSONField):
                 query |= models.Q(**{f"{name}__icontains": escaped})
         return query
 
-    def concept_filter(self, concept: Concept, parts: list[Concept] = ()) -> models.Q:
+    def concept_filter(self, concept: Concept, parts: Sequence[Concept] = ()) -> models.Q:
         query = OR([self.term_filter(alt.term) for alt in concept.alternatives])
         if parts:
             query |= AND([self.concept_filter(part) for part in parts])
@@ -69,9 +71,7 @@ class ChineseSearchQueryCompiler(DatabaseSearchQueryCompiler):
         text = normalize(query.query_string)
         if not text or not self.fields_names:
             return MATCH_NONE
-        from .runtime import backend
-
-        plan = backend().analyzer.analyze(text)
+        plan = runtime.backend().analyzer.analyze(text)
         clauses = [self.concept_filter(concept, parts) for concept, parts in required_concepts(plan)]
         whole = self.term_filter(text)
         if not clauses:

@@ -191,3 +191,18 @@ def index_status() -> IndexStatus:
         missing=tuple(sorted(expected - present)),
         stale=tuple(sorted(present - expected)),
     )
+
+
+class _ServiceBackend:
+    """The service functions behind the backend interface, for callers configured with a factory."""
+
+    def search(self, query, kinds=None, filters=None, page=1, page_size=10):
+        return search(query, kinds=kinds, filters=filters, page=page, page_size=page_size)
+
+    def suggest(self, prefix, limit=10):
+        return suggest(prefix, limit=limit)
+
+
+def service_backend() -> _ServiceBackend:
+    """What the API calls: searches go through synonyms, promotions and the query log like every other caller."""
+    return _ServiceBackend()

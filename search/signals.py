@@ -41,9 +41,11 @@ def synonyms_changed(sender: Any, raw: bool = False, **kwargs: Any) -> None:
         tasks.schedule_rebuild()
 
 
-def department_saved(sender: Any, instance: Department, raw: bool = False, **kwargs: Any) -> None:
-    """Service items carry their department's name; re-index them when it changes."""
-    if raw:
+def department_saved(
+    sender: Any, instance: Department, raw: bool = False, update_fields: Any = None, **kwargs: Any
+) -> None:
+    """Service items carry their department's code and name; re-index them when those may have changed."""
+    if raw or (update_fields is not None and not {"code", "name"} & set(update_fields)):
         return
     ids = list(ServiceItemPage.objects.live().filter(department=instance).values_list("pk", flat=True))
     tasks.schedule_index(ids)

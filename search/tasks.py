@@ -47,7 +47,7 @@ class _Batch:
 
     page_ids: set[int] = field(default_factory=set)
     codes: set[str] = field(default_factory=set)
-    rebuild: bool = False
+    full_rebuild: bool = False
     flushed: bool = False
 
     def __post_init__(self) -> None:
@@ -56,7 +56,7 @@ class _Batch:
     def flush(self) -> None:
         self.flushed = True
         try:
-            if self.rebuild:
+            if self.full_rebuild:
                 rebuild.enqueue()
                 return
             # Deletes first: a page deleted and another created with its code in one transaction.
@@ -69,7 +69,7 @@ class _Batch:
                 "无法排队搜索索引任务（页面 %s，删除 %s，重建 %s）；请运行 manage.py search_index --rebuild 补上",
                 sorted(self.page_ids),
                 sorted(self.codes),
-                self.rebuild,
+                self.full_rebuild,
             )
 
 
@@ -80,7 +80,8 @@ def _pending_batch() -> _Batch | None:
     """The batch of the current transaction, if its on-commit callback is still pending.
 
     A rollback (of the transaction or of the savepoint that registered it) discards the
-    callback, and then the batch must not collect any more.
+    callback, and then the batch must not collect any more. Django keeps the pending callbacks
+    in ``connection.run_on_commit`` (what ``TestCase.captureOnCommitCallbacks`` reads too).
     """
     connection = transaction.get_connection()
     batch: _Batch | None = getattr(_local, "batch", None)
@@ -91,7 +92,7 @@ def _pending_batch() -> _Batch | None:
     return batch
 
 
-def _schedule(page_ids: Iterable[int] = (), codes: Iterable[str] = (), rebuild: bool = False) -> None:
+def _schedule(page_ids: Iterable[int] = (), codes: Iterable[str] = (), full_rebuild: bool = False) -> None:
     in_transaction = transaction.get_connection().in_atomic_block
     batch = _pending_batch()
     if batch is None:
@@ -101,7 +102,7 @@ def _schedule(page_ids: Iterable[int] = (), codes: Iterable[str] = (), rebuild: 
             transaction.on_commit(batch.callback)
     batch.page_ids.update(page_ids)
     batch.codes.update(codes)
-    batch.rebuild = batch.rebuild or rebuild
+    batch.full_rebuild = batch.full_rebuild or full_rebuild
     if not in_transaction:
         batch.flush()
 
@@ -122,4 +123,4 @@ def schedule_delete(codes: Iterable[str]) -> None:
 
 def schedule_rebuild() -> None:
     """Rebuild the whole index after commit (synonyms changed)."""
-    _schedule(rebuild=True)
+    _schedule(full_rebuild=True)

@@ -34,7 +34,7 @@ GRAPHQL_CASE_LOOKUP_PER_TICKET_RATE_LIMIT = "20/h"
 # (for example "HTTP_X_REAL_IP"); empty: REMOTE_ADDR.
 GRAPHQL_CLIENT_IP_HEADER = os.environ.get("GRAPHQL_CLIENT_IP_HEADER", "")
 
-GRAPHQL_SEARCH_BACKEND = "search.backends.get_backend"
+GRAPHQL_SEARCH_BACKEND = "search.services.service_backend"
 
 # Partner keys.
 API_KEY_DEFAULT_RATE_LIMIT_PER_MINUTE = 600

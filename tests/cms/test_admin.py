@@ -149,3 +149,8 @@ def test_grid_policy_settings_page_renders(admin_client_zh):
     response = admin_client_zh.get(reverse("wagtailsettings:edit", args=["cms", "gridpolicy"]), follow=True)
     assert response.status_code == 200
     assert "城市网格户数上限" in response.content.decode()
+
+
+def test_service_item_listing_search_matches_keywords(admin_client_zh):
+    html = admin_client_zh.get(reverse("service_items:index"), {"q": "吃低保"}).content.decode()
+    assert "最低生活保障申请" in html

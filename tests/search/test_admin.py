@@ -143,6 +143,9 @@ def test_statistics_report_zero_results_over_a_date_range(admin_client_zh, searc
         ("dibao", 1, 1, 0.0),
         ("火星移民", 1, 1, 0.0),
     ]
+    # the listing's filter panel refreshes through the results-only URL
+    results = admin_client_zh.get(reverse("search_statistics_results"), {"zero_results": "false"})
+    assert report_rows(results) == [("低保", 3, 0, 9.0), ("医保", 1, 0, 12.0)]
 
 
 def test_statistics_export_csv_and_xlsx(admin_client_zh, searches):

@@ -65,3 +65,11 @@ def test_required_concepts_keep_long_words_with_their_parts(reference_backend: E
     ]
     plan = reference_backend.analyzer.analyze("证")
     assert [(c.term, parts) for c, parts in required_concepts(plan)] == [("证", [])]
+
+
+def test_page_chooser_search_for_promotions(chinese_admin_search, admin_client_zh):
+    response = admin_client_zh.get(
+        reverse("wagtailadmin_choose_page_search"), {"q": "低保", "page_type": "cms.serviceitempage,cms.policypage"}
+    )
+    assert response.status_code == 200
+    assert {page.title for page in response.context["pages"]} == {"最低生活保障申请", "低保边缘家庭认定"}
