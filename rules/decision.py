@@ -246,29 +246,34 @@ def decide(
         return _fallback(features, config, request_type, reason)
 
 
+def manual_decision(reason: str, version: int = 0) -> Decision:
+    """A decision that only says "a person must dispatch this", with the reason."""
+    return Decision(
+        category=None,
+        category_name=None,
+        top_category=None,
+        grid=None,
+        community=None,
+        subdistrict=None,
+        lead=None,
+        co_handlers=(),
+        whistle=False,
+        urgent=False,
+        ack_due=None,
+        feedback_due=None,
+        complete_due=None,
+        escalation_level=0,
+        fired_rules=(),
+        ruleset_version=version,
+        needs_manual_dispatch=True,
+        reason=reason,
+    )
+
+
 def _fallback(features: Mapping[str, Any] | None, config: RulesConfig, request_type: str, reason: str) -> Decision:
     """Whatever could be determined without the rows: the category's default lead and keyword urgency."""
     if features is None:
-        return Decision(
-            category=None,
-            category_name=None,
-            top_category=None,
-            grid=None,
-            community=None,
-            subdistrict=None,
-            lead=None,
-            co_handlers=(),
-            whistle=False,
-            urgent=False,
-            ack_due=None,
-            feedback_due=None,
-            complete_due=None,
-            escalation_level=0,
-            fired_rules=(),
-            ruleset_version=config.version,
-            needs_manual_dispatch=True,
-            reason=reason,
-        )
+        return manual_decision(reason, config.version)
     try:
         leaf = config.leaves.get(features.get("category") or "")
         state = _Routing(lead=leaf.default_lead if leaf else None, urgent=bool(features.get("urgent_by_keyword")))

@@ -13,37 +13,13 @@ from datetime import datetime
 from typing import Any
 
 from .calendar import WorkingCalendar
-from .decision import Decision, decide
+from .decision import Decision, decide, manual_decision
 from .escalation import EscalationDecision, EscalationFacts, escalate, escalation_facts
 from .loader import config_from_database, draft_config, live_config
 from .snapshot import RulesConfig
 from .validation import RuleWarning, validate
 
 logger = logging.getLogger(__name__)
-
-
-def manual_decision(reason: str, version: int = 0) -> Decision:
-    """A decision that only says "a person must dispatch this", for when no snapshot can be had."""
-    return Decision(
-        category=None,
-        category_name=None,
-        top_category=None,
-        grid=None,
-        community=None,
-        subdistrict=None,
-        lead=None,
-        co_handlers=(),
-        whistle=False,
-        urgent=False,
-        ack_due=None,
-        feedback_due=None,
-        complete_due=None,
-        escalation_level=0,
-        fired_rules=(),
-        ruleset_version=version,
-        needs_manual_dispatch=True,
-        reason=reason,
-    )
 
 
 def decide_request(
