@@ -26,12 +26,12 @@ $(VENV)/.python-ok:
 	$(VENV)/bin/pip install -q --upgrade pip
 	@touch $@
 
-$(VENV)/.installed: requirements.txt $(VENV)/.python-ok
-	$(VENV)/bin/pip install -q -r requirements.txt
+$(VENV)/.installed: requirements.txt constraints.txt $(VENV)/.python-ok
+	$(VENV)/bin/pip install -q -r requirements.txt -c constraints.txt
 	@touch $@
 
-$(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
-	$(VENV)/bin/pip install -q -r requirements-dev.txt
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt constraints.txt $(VENV)/.installed
+	$(VENV)/bin/pip install -q -r requirements-dev.txt -c constraints.txt
 	@touch $@
 
 venv install: $(VENV)/.installed
