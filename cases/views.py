@@ -39,6 +39,10 @@ class CasePermissionMixin:
 
     permission = "cases.view_case"
 
+    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
+        # Wagtail shows the last breadcrumb as the page heading; without this it reads "首页".
+        return [*super().get_breadcrumbs_items(), {"url": "", "label": self.get_page_title()}]
+
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.has_perm(self.permission):
             return permission_denied(request)

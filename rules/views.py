@@ -63,6 +63,9 @@ class SimulatorView(WagtailAdminTemplateMixin, FormView):
     page_title = "规则模拟器"
     header_icon = "resubmit"
 
+    def get_breadcrumbs_items(self):
+        return [*super().get_breadcrumbs_items(), {"url": "", "label": self.page_title}]
+
     def dispatch(self, request, *args, **kwargs):
         if not rulebook_permission.user_has_any_permission(request.user, ["view", "change"]):
             return permission_denied(request)
