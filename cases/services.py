@@ -553,6 +553,16 @@ def _lock(case: Case | int) -> Case:
     return locked
 
 
+def _lock_assignment(assignment: Assignment | int) -> tuple[Case, Assignment]:
+    """The assignment and its case, both locked, case first (the order every workflow locks in)."""
+    pk = assignment.pk if isinstance(assignment, Assignment) else assignment
+    case_id = Assignment.objects.filter(pk=pk).values_list("case_id", flat=True).first()
+    if case_id is None:
+        raise CaseNotFound("承办分派不存在。")
+    case = _lock(case_id)
+    return case, Assignment.objects.select_for_update(of=("self",)).select_related("department").get(pk=pk)
+
+
 def _event(
     case: Case,
     kind: str,
@@ -633,13 +643,8 @@ def acknowledge(assignment: Assignment | int, *, actor: Any, now: datetime | Non
     """报到 for one unit. Two people of the unit pressing at once make one 报到 and one event."""
     now = now or timezone.now()
     who = _actor(actor)
-    pk = assignment.pk if isinstance(assignment, Assignment) else assignment
-    case_id = Assignment.objects.filter(pk=pk).values_list("case_id", flat=True).first()
-    if case_id is None:
-        raise CaseNotFound("承办分派不存在。")
     with transaction.atomic():
-        case = _lock(case_id)
-        a = Assignment.objects.select_for_update(of=("self",)).select_related("department").get(pk=pk)
+        case, a = _lock_assignment(assignment)
         if not acts_for(who, a, case):
             raise CasePermissionDenied(f"只有承办单位“{a.unit_label}”的人员可以报到。")
         if a.acknowledged_at is not None:
@@ -735,13 +740,8 @@ def give_assignment_feedback(
     """A co-handler reports what it did; the case's status does not change."""
     now = now or timezone.now()
     who = _actor(actor)
-    pk = assignment.pk if isinstance(assignment, Assignment) else assignment
-    case_id = Assignment.objects.filter(pk=pk).values_list("case_id", flat=True).first()
-    if case_id is None:
-        raise CaseNotFound("承办分派不存在。")
     with transaction.atomic():
-        case = _lock(case_id)
-        a = Assignment.objects.select_for_update(of=("self",)).select_related("department").get(pk=pk)
+        case, a = _lock_assignment(assignment)
         if not acts_for(who, a, case):
             raise CasePermissionDenied(f"只有承办单位“{a.unit_label}”的人员可以反馈。")
         require_state("assignment_feedback", case.status)
@@ -849,13 +849,8 @@ def return_assignment(
     """退单: a unit says the case is not theirs, with a reason; a returned lead sends the case back to dispatch."""
     now = now or timezone.now()
     who = _actor(actor)
-    pk = assignment.pk if isinstance(assignment, Assignment) else assignment
-    case_id = Assignment.objects.filter(pk=pk).values_list("case_id", flat=True).first()
-    if case_id is None:
-        raise CaseNotFound("承办分派不存在。")
     with transaction.atomic():
-        case = _lock(case_id)
-        a = Assignment.objects.select_for_update(of=("self",)).select_related("department").get(pk=pk)
+        case, a = _lock_assignment(assignment)
         if not acts_for(who, a, case):
             raise CasePermissionDenied(f"只有承办单位“{a.unit_label}”的人员可以退单。")
         require_state("return_assignment", case.status)

@@ -20,22 +20,21 @@ import http.client
 import json
 import multiprocessing
 import os
-import platform
 import signal
 import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import date
 from importlib.metadata import version
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from tests.bench.common import machine, prepare_database  # noqa: E402
 
 SECTION = "## GraphQL API"
 BARE_PATH = "/__bench__/json/"
@@ -105,47 +104,6 @@ def serve(port: int) -> None:
 
 
 # --------------------------------------------------------------------------- set-up
-
-
-def machine() -> dict[str, str]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpu": cpu, "cores": str(os.cpu_count()), "python": platform.python_version(), "os": platform.platform()}
-
-
-def prepare_database(url: str | None) -> tuple[str, callable]:
-    """A throwaway database URL and the function that removes it."""
-    if not url:
-        folder = tempfile.mkdtemp(prefix="bench_api_")
-        db_path = Path(folder) / "bench.sqlite3"
-
-        def drop() -> None:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-            Path(folder).rmdir()
-
-        return f"sqlite:///{db_path}", drop
-    import psycopg
-
-    parts = urlsplit(url)
-    name = f"bench_api_{os.getpid()}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return urlunsplit(parts._replace(path=f"/{name}")), drop
 
 
 def populate() -> dict[str, str]:
@@ -394,7 +352,7 @@ def main() -> None:
         serve(args.serve)
         return
 
-    url, drop = prepare_database(args.database_url)
+    url, drop = prepare_database(args.database_url, "bench_api")
     os.environ["DATABASE_URL"] = url
     server = None
     try:

@@ -15,63 +15,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from importlib.metadata import version
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tests.bench.common import machine, prepare_database  # noqa: E402
+
 SECTION = "## 工单 (cases)"
-
-
-def machine() -> dict[str, str]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpu": cpu, "cores": str(os.cpu_count()), "python": platform.python_version(), "os": platform.platform()}
-
-
-def prepare_database(url: str | None) -> tuple[str, callable]:
-    """A throwaway database URL and the function that removes it."""
-    if not url:
-        folder = tempfile.mkdtemp(prefix="bench_cases_")
-        path = Path(folder) / "bench.sqlite3"
-
-        def drop() -> None:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-            Path(folder).rmdir()
-
-        return f"sqlite:///{path}", drop
-    import psycopg
-
-    parts = urlsplit(url)
-    name = f"bench_cases_{os.getpid()}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-
-    return urlunsplit(parts._replace(path=f"/{name}")), drop
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -264,7 +222,7 @@ def bench_sweep(now, due: int) -> dict:
 
 
 def run(url: str | None, args) -> dict:
-    db_url, drop = prepare_database(url)
+    db_url, drop = prepare_database(url, "bench_cases")
     os.environ["DATABASE_URL"] = db_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
     import django
