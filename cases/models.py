@@ -33,6 +33,7 @@ class CaseStatus(models.TextChoices):
     CLOSED = "closed", "已结案"
     RETURNED = "returned", "已退单"
     REOPENED = "reopened", "重新办理"
+    MERGED = "merged", "已合并"
 
 
 # Statuses in which the deadlines still run; escalation stops once a case is resolved.
@@ -318,6 +319,19 @@ class EventKind(models.TextChoices):
     REOPENED = "reopened", "重新办理"
     ESCALATED = "escalated", "提级"
     FEEDBACK_OVERDUE = "feedback_overdue", "反馈逾期"
+    RETURN_REQUESTED = "return_requested", "申请退单"
+    RETURN_APPROVED = "return_approved", "同意退单"
+    RETURN_REFUSED = "return_refused", "驳回退单"
+    EXTENSION_REQUESTED = "extension_requested", "申请延期"
+    EXTENSION_APPROVED = "extension_approved", "批准延期"
+    EXTENSION_REFUSED = "extension_refused", "驳回延期"
+    PAUSED = "paused", "挂起"
+    RESUMED = "resumed", "恢复办理"
+    YELLOW_CARD = "yellow_card", "黄牌预警"
+    RED_CARD = "red_card", "红牌警告"
+    SUPERVISED = "supervised", "督办"
+    DUPLICATE_SUSPECTED = "duplicate_suspected", "疑似重复"
+    MERGED = "merged", "合并工单"
 
 
 class CaseEvent(models.Model):

@@ -3,6 +3,7 @@
 from .categories import RequestCategory
 from .content import HomePage, PolicyIndexPage, PolicyPage, ServiceFAQ, ServiceIndexPage, ServiceItemPage
 from .departments import Department
+from .handling import HandlingPolicy
 from .people import StaffMember, StaffRole
 from .regions import Address, Alley, Community, District, Grid, GridDuty, GridPolicy, Street, Subdistrict
 from .rulebook import EscalationLevel, EscalationTrigger, RoutingRule, RuleBook, RulesetVersion
@@ -22,6 +23,7 @@ __all__ = [
     "Grid",
     "GridDuty",
     "GridPolicy",
+    "HandlingPolicy",
     "HomePage",
     "PolicyIndexPage",
     "PolicyPage",
