@@ -50,6 +50,7 @@ run: demo
 	@echo "按 Ctrl-C 同时停止网站和后台任务。"
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(PY) manage.py db_worker --interval 1 & \
+	  $(PY) manage.py escalate_overdue --every 60 & \
 	  $(PY) manage.py runserver --noreload $(HOST):$(PORT) & \
 	  wait
 

@@ -15,17 +15,17 @@ from api.core.mutations import ApiMutation, FieldError, FieldErrors
 from api.core.permissions import Scope, check_department, get_client
 from api.core.scalars import DateTime
 from api.regions.types import GeoPointInput
-from cases import services
-from cases.errors import CaseError, CasePermissionDenied, CaseValidationError
+from cases import resident, services
+from cases.errors import CaseError, CaseNotFound, CasePermissionDenied, CaseValidationError
 from cases.models import Assignment
 from cms.models import Department
 
-from .actors import RESIDENT, department_actor
+from .actors import department_actor
 from .queries import MAX_LOOKUP_CHARS, case_queryset, check_lookup_rate
 from .types import Case, CaseChannel, SatisfactionEnum
 
 MAX_IDEMPOTENCY_KEY = 100
-MAX_COMMENT = 500
+RATE_FIELDS = {"satisfaction": "satisfaction", "note": "comment", "comment": "comment"}
 
 
 def _value(value: Any) -> Any:
@@ -202,22 +202,18 @@ class RateCase(ApiMutation):
     @classmethod
     def perform(cls, info: Any, input: Any) -> dict[str, Any]:
         ticket, phone = input["ticket_number"], input["phone"]
-        comment = input.get("comment") or ""
-        if len(comment) > MAX_COMMENT:
-            raise FieldError("comment", f"意见不能超过{MAX_COMMENT}字。", "too_long")
         not_found = FieldError("ticketNumber", "未找到该工单，请核对工单号和电话。", "not_found")
         if len(ticket) > MAX_LOOKUP_CHARS or len(phone) > MAX_LOOKUP_CHARS:
             raise not_found
         check_lookup_rate(info, ticket)
-        case = services.find_case_for_resident(ticket, phone)
-        if case is None:
-            raise not_found
         try:
-            case = services.record_callback(
-                case, actor=RESIDENT, satisfaction=_value(input["satisfaction"]), note=comment
+            case = resident.rate_case(
+                ticket, phone, satisfaction=_value(input["satisfaction"]), comment=input.get("comment") or ""
             )
+        except CaseNotFound:
+            raise not_found from None
         except CaseError as error:
-            raise field_errors(error, {"satisfaction": "satisfaction", "note": "comment"}) from None
+            raise field_errors(error, RATE_FIELDS) from None
         return {"case": case_queryset().get(pk=case.pk)}
 
 

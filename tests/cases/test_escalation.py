@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from cases import services
 from cases.escalation import escalate_if_overdue, escalation_facts, level_for, sweep_overdue
@@ -206,3 +207,26 @@ def test_formula_examples_of_the_ruleset(reference_data, example):
     case, assignments = _example_case(example)
     evaluated = datetime.fromisoformat(example["evaluated_at"])
     assert level_for(case, escalation_facts(case, assignments, evaluated)).level == example["expected_level"]
+
+
+def test_escalate_overdue_every_keeps_sweeping_until_stopped(gas_case, clock, monkeypatch):
+    sleeps: list[int] = []
+
+    def fake_sleep(seconds: int) -> None:
+        sleeps.append(seconds)
+        if len(sleeps) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr("cases.management.commands.escalate_overdue.time.sleep", fake_sleep)
+    clock.move_to(at(2026, 10, 13, 8, 0))
+    call_command("escalate_overdue", "--every", "30", stdout=(out := io.StringIO()))
+    # The first pass escalates and reports; the quiet second pass prints nothing; Ctrl+C ends the loop.
+    assert out.getvalue().splitlines() == ["检查 1 件，提级 1 件，补做派单 0 件，失败 0 件。"]
+    assert sleeps == [30, 30]
+    gas_case.refresh_from_db()
+    assert gas_case.escalation_level == 2
+
+
+def test_escalate_overdue_every_must_be_positive(db):
+    with pytest.raises(CommandError, match="--every 必须是正整数"):
+        call_command("escalate_overdue", "--every", "0", stdout=io.StringIO())
