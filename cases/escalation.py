@@ -103,6 +103,9 @@ def next_check_moment(case: Case, assignments: Sequence[Assignment], now: dateti
     """
     if not case.is_open:
         return None
+    if case.is_paused:
+        # The clock stands still while paused; the only thing the clock can do is end the pause at its cap.
+        return case.pause_ends_at + GRACE if case.pause_ends_at else None
     facts = escalation_facts(case, assignments, now)
     decided = level_for(case, facts)
     candidates: list[datetime] = []
@@ -232,6 +235,14 @@ def escalate_if_overdue(case_id: int, now: datetime | None = None, *, source: st
                 Case.objects.filter(pk=case.pk).update(next_check_at=None)
             return EscalationOutcome(case_id, previous, previous, None)
         assignments = list(case.assignments.select_related("department"))
+        if case.is_paused:
+            if case.pause_ends_at is None or now < case.pause_ends_at:
+                if refresh_schedule(case, assignments, now):
+                    Case.objects.filter(pk=case.pk).update(next_check_at=case.next_check_at)
+                return EscalationOutcome(case_id, previous, previous, case.next_check_at)
+            from .pauses import resume_at_cap
+
+            resume_at_cap(case, now)
         facts = escalation_facts(case, assignments, now)
         decided = level_for(case, facts)
         if decided.level > previous:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
-from cms.models import Department, Grid, RequestCategory
+from cms.models import Department, Grid, HandlingPolicy, RequestCategory
 
 from .models import Satisfaction, UnitKind
 from .workbench import STATUS_CHOICES
@@ -28,6 +28,7 @@ class CaseFilterForm(forms.Form):
         label="搜索", required=False, widget=forms.TextInput(attrs={"placeholder": "工单号、内容或地址"})
     )
     status = forms.ChoiceField(label="状态", choices=STATUS_CHOICES, required=False)
+    pending_approval = forms.BooleanField(label="待审批（退单、延期）", required=False)
     category = forms.ChoiceField(label="分类", required=False)
     overdue = forms.BooleanField(label="已逾期", required=False)
     due_soon = forms.BooleanField(label="24小时内到期", required=False)
@@ -52,9 +53,22 @@ class ActionForm(forms.Form):
     category = forms.ChoiceField(label="诉求分类", required=False)
     grid = forms.ChoiceField(label="网格", required=False)
     whistle = forms.BooleanField(label="街道吹哨", required=False)
+    request = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    return_reason = forms.ChoiceField(label="退单理由", required=False)
+    pause_reason = forms.ChoiceField(label="挂起理由", required=False)
+    working_days = forms.IntegerField(
+        label="延期（工作日）",
+        required=False,
+        min_value=1,
+        widget=forms.NumberInput(attrs={"min": 1, "step": 1}),
+        error_messages={"invalid": "延期天数须为整数个工作日。", "min_value": "延期至少1个工作日。"},
+    )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, policy: HandlingPolicy | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        policy = policy or HandlingPolicy.load()
+        self.fields["return_reason"].choices = [("", "请选择"), *[(r, r) for r in policy.return_reasons or []]]
+        self.fields["pause_reason"].choices = [("", "请选择"), *[(r, r) for r in policy.pause_reasons or []]]
         units = unit_choices()
         self.fields["lead"].choices = [("", "请选择"), *units]
         self.fields["co_handlers"].choices = units

@@ -147,6 +147,20 @@ class Case(models.Model):
     satisfaction = models.CharField("满意度", max_length=16, choices=Satisfaction.choices, blank=True)
     callback_note = models.TextField("回访记录", blank=True)
 
+    original_complete_due = models.DateTimeField(
+        "原办结时限", null=True, blank=True, help_text="第一次批准延期前的办结时限；未延期为空。"
+    )
+    extended_working_days = models.PositiveSmallIntegerField("已批准延期（工作日）", default=0)
+    paused_at = models.DateTimeField("挂起时间", null=True, blank=True, help_text="为空表示未挂起。")
+    pause_reason = models.CharField("挂起理由", max_length=255, blank=True)
+    pause_ends_at = models.DateTimeField(
+        "挂起自动恢复时间", null=True, blank=True, help_text="累计挂起达到上限的时刻，巡检届时自动恢复办理。"
+    )
+    paused_working_days = models.PositiveSmallIntegerField("累计挂起（工作日）", default=0)
+    redispatch_suggestion = models.JSONField(
+        "改派建议", default=dict, blank=True, help_text="主办单位退单后，规则排除已退单单位重新给出的建议。"
+    )
+
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -204,6 +218,11 @@ class Case(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def is_paused(self) -> bool:
+        """挂起: deadlines stand still and nothing escalates until the case is resumed."""
+        return self.paused_at is not None
 
 
 class Assignment(models.Model):
@@ -445,3 +464,93 @@ class CasePhoto(models.Model):
 
     def __str__(self) -> str:
         return self.file.name
+
+
+class ReturnRequest(models.Model):
+    """One 退单 by a unit: direct within the return window, otherwise a request the subdistrict decides."""
+
+    class State(models.TextChoices):
+        DIRECT = "direct", "时限内退单"
+        PENDING = "pending", "待审核"
+        APPROVED = "approved", "同意退单"
+        REFUSED = "refused", "驳回退单"
+
+    case = models.ForeignKey(Case, models.CASCADE, related_name="return_requests", verbose_name="工单")
+    assignment = models.ForeignKey(Assignment, models.CASCADE, related_name="return_requests", verbose_name="承办分派")
+    reason = models.CharField("退单理由", max_length=255, help_text="办理规则中的退单理由选项之一。")
+    note = models.TextField("退单说明", blank=True)
+    state = models.CharField("状态", max_length=16, choices=State.choices)
+    window_ends_at = models.DateTimeField("自行退单截止时间")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="申请人"
+    )
+    requested_by_label = models.CharField("申请人姓名", max_length=128, blank=True)
+    requested_at = models.DateTimeField("申请时间")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="审核人"
+    )
+    decided_by_label = models.CharField("审核人姓名", max_length=128, blank=True)
+    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
+    decision_note = models.TextField("审核意见", blank=True)
+
+    class Meta:
+        verbose_name = "退单记录"
+        verbose_name_plural = "退单记录"
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment"], condition=Q(state="pending"), name="one_pending_return_per_assignment"
+            )
+        ]
+        indexes = [models.Index(fields=["requested_at", "state"], name="return_requested_state_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}·{self.reason}·{self.get_state_display()}"
+
+    @property
+    def in_window(self) -> bool:
+        return self.state == self.State.DIRECT
+
+
+class ExtensionRequest(models.Model):
+    """延期: the lead unit asks for more working days before the deadline; the dispatcher decides."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "待审核"
+        APPROVED = "approved", "批准延期"
+        REFUSED = "refused", "驳回延期"
+
+    case = models.ForeignKey(Case, models.CASCADE, related_name="extension_requests", verbose_name="工单")
+    assignment = models.ForeignKey(
+        Assignment, models.CASCADE, related_name="extension_requests", verbose_name="申请单位"
+    )
+    working_days = models.PositiveSmallIntegerField("申请延期（工作日）")
+    reason = models.TextField("延期理由")
+    state = models.CharField("状态", max_length=16, choices=State.choices, default=State.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="申请人"
+    )
+    requested_by_label = models.CharField("申请人姓名", max_length=128, blank=True)
+    requested_at = models.DateTimeField("申请时间")
+    approved_working_days = models.PositiveSmallIntegerField("批准延期（工作日）", null=True, blank=True)
+    previous_due = models.DateTimeField("原办结时限", null=True, blank=True)
+    new_due = models.DateTimeField("延期后办结时限", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="审核人"
+    )
+    decided_by_label = models.CharField("审核人姓名", max_length=128, blank=True)
+    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
+    decision_note = models.TextField("审核意见", blank=True)
+
+    class Meta:
+        verbose_name = "延期申请"
+        verbose_name_plural = "延期申请"
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(state="pending"), name="one_pending_extension_per_case"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}·延期{self.working_days}个工作日·{self.get_state_display()}"

@@ -308,14 +308,9 @@ def _history(case: Case) -> list[dict[str, Any]]:
     ]
 
 
-@retry_when_locked
-def decide_and_dispatch(case_id: int, *, now: datetime | None = None) -> Case:
-    """Ask the engine about a received case and apply the answer; any failure → manual queue."""
-    now = now or timezone.now()
-    case = Case.objects.get(pk=case_id)
-    if case.status != S.RECEIVED:
-        return case
-    request = {
+def routing_request(case: Case) -> dict[str, Any]:
+    """The request as the rules engine reads it, rebuilt from the stored case."""
+    return {
         "type": case.request_type,
         "text": case.text,
         "address": case.address or None,
@@ -323,8 +318,17 @@ def decide_and_dispatch(case_id: int, *, now: datetime | None = None) -> Case:
         "channel": case.channel,
         "received_at": timezone.localtime(case.received_at, local_zone()).isoformat(),
     }
+
+
+@retry_when_locked
+def decide_and_dispatch(case_id: int, *, now: datetime | None = None) -> Case:
+    """Ask the engine about a received case and apply the answer; any failure → manual queue."""
+    now = now or timezone.now()
+    case = Case.objects.get(pk=case_id)
+    if case.status != S.RECEIVED:
+        return case
     try:
-        decision = engine.decide_request(request, _history(case))
+        decision = engine.decide_request(routing_request(case), _history(case))
     except Exception as exc:
         logger.exception("规则引擎调用失败，工单 %s 转人工派单", case.ticket_number)
         decision, failure = None, f"规则引擎不可用（{type(exc).__name__}），已转人工派单"
@@ -616,6 +620,11 @@ def _require_dispatcher(actor: Actor, case: Case, action: str) -> None:
         raise CasePermissionDenied(f"只有本街道（镇）的吹哨调度员或区督办人员可以{action}。")
 
 
+def _require_running(case: Case, action: str) -> None:
+    if case.is_paused:
+        raise InvalidTransition(f"工单已挂起，请先恢复办理再{action}。", code="case_paused")
+
+
 def _require_text(value: str, field_name: str, label: str, minimum: int = 2) -> str:
     text = str(value or "").strip()
     if len(text) < minimum:
@@ -695,6 +704,7 @@ def start(case: Case | int, *, actor: Any, now: datetime | None = None) -> Case:
         case = _lock(case)
         lead = _require_lead_unit(who, case, "开始办理")
         require_state("start", case.status)
+        _require_running(case, "开始办理")
         if lead.acknowledged_at is None:
             raise InvalidTransition("主办单位尚未报到，请先报到再开始办理。")
         previous = case.status
@@ -713,6 +723,7 @@ def give_feedback(case: Case | int, *, actor: Any, text: str, now: datetime | No
         case = _lock(case)
         lead = _require_lead_unit(who, case, "反馈")
         require_state("give_feedback", case.status)
+        _require_running(case, "反馈")
         body = _require_text(text, "text", "反馈内容")
         previous = case.status
         case.status = S.FEEDBACK
@@ -764,6 +775,7 @@ def resolve(case: Case | int, *, actor: Any, resolution: str, now: datetime | No
         case = _lock(case)
         lead = _require_lead_unit(who, case, "办结")
         require_state("resolve", case.status)
+        _require_running(case, "办结")
         body = _require_text(resolution, "resolution", "办结说明")
         missing = [
             a.unit_label
@@ -842,49 +854,17 @@ def close(case: Case | int, *, actor: Any, note: str = "", now: datetime | None 
         return _finish(case, now)
 
 
-@retry_when_locked
 def return_assignment(
-    assignment: Assignment | int, *, actor: Any, reason: str, now: datetime | None = None
+    assignment: Assignment | int, *, actor: Any, reason: str, reason_code: str = "", now: datetime | None = None
 ) -> Assignment:
-    """退单: a unit says the case is not theirs, with a reason; a returned lead sends the case back to dispatch."""
-    now = now or timezone.now()
-    who = _actor(actor)
-    with transaction.atomic():
-        case, a = _lock_assignment(assignment)
-        if not acts_for(who, a, case):
-            raise CasePermissionDenied(f"只有承办单位“{a.unit_label}”的人员可以退单。")
-        require_state("return_assignment", case.status)
-        if not a.active:
-            raise InvalidTransition(f"“{a.unit_label}”的分派已退单。")
-        body = _require_text(reason, "reason", "退单理由")
-        a.active = False
-        a.status = Assignment.Status.RETURNED
-        a.returned_at = now
-        a.return_reason = body
-        a.save(update_fields=["active", "status", "returned_at", "return_reason"])
-        previous = case.status
-        if a.role == Assignment.Role.LEAD:
-            case.status = S.RETURNED
-        _event(
-            case,
-            EventKind.RETURNED,
-            who,
-            now,
-            from_status=previous,
-            assignment=a,
-            payload={"unit": a.unit_code, "unit_label": a.unit_label, "reason": body, "role": a.role},
-        )
-        handlers = ["街道（镇）"] if case.subdistrict_id else ["区督办人员"]
-        notify(
-            case,
-            staff_for_handlers(case, handlers),
-            kind=EventKind.RETURNED,
-            message=f"工单{case.ticket_number}被“{a.unit_label}”退单：{body[:100]}",
-            at=now,
-            fallback_label="、".join(handlers),
-        )
-        _finish(case, now)
-    return a
+    """退单 with a free-text reason, for callers that have no reason option; see ``cases.returns``.
+
+    Within the return window the unit is off the case at once; past it, this files a request
+    the subdistrict decides, and the assignment stays active meanwhile.
+    """
+    from .returns import file_return
+
+    return file_return(assignment, actor=actor, reason_code=reason_code, note=reason, now=now, code_required=False)
 
 
 @retry_when_locked
@@ -906,6 +886,7 @@ def redispatch(
         require_state("redispatch", case.status)
         units = _units_or_error(case, lead, co_handlers)
         _dispatch(case, units, who, now, kind=EventKind.REDISPATCHED, ack_due=_fresh_ack_due(case, now))
+        case.redispatch_suggestion = {}
         if note:
             _event(case, EventKind.REDISPATCHED, who, now, payload={"note": str(note)[:500]})
         return _finish(case, now)

@@ -31,6 +31,10 @@ class Transition:
     needs_input: str = ""  # the form field the workbench asks for, if any
 
 
+# A case is being handled: the lead unit may ask for more time or stop the clock.
+HANDLING = [S.DISPATCHED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.FEEDBACK, S.REOPENED]
+
+
 def _t(name, label, sources, target, actors, needs_input=""):
     return Transition(name, label, frozenset(sources), target, frozenset(actors), needs_input)
 
@@ -64,6 +68,11 @@ TRANSITIONS: dict[str, Transition] = {
         _t("return_assignment", "退单", [S.DISPATCHED, S.ACKNOWLEDGED], None, [ASSIGNED_UNIT], "reason"),
         _t("redispatch", "改派", [S.RETURNED], S.DISPATCHED, [DISPATCHER], "dispatch"),
         _t("reopen", "重新办理", [S.CALLBACK], S.REOPENED, [DISPATCHER], "reason"),
+        _t("decide_return", "审核退单", [S.DISPATCHED, S.ACKNOWLEDGED], None, [DISPATCHER], "decision"),
+        _t("request_extension", "申请延期", HANDLING, None, [LEAD_UNIT], "extension"),
+        _t("decide_extension", "审核延期", HANDLING, None, [DISPATCHER], "decision"),
+        _t("pause", "挂起", HANDLING, None, [LEAD_UNIT, DISPATCHER], "pause"),
+        _t("resume", "恢复办理", HANDLING, None, [LEAD_UNIT, DISPATCHER]),
     )
 }
 

@@ -5,6 +5,7 @@ Every view starts from ``visible_cases``: a case the user may not see answers 40
 
 from __future__ import annotations
 
+import csv
 from typing import Any
 
 from django.contrib import messages
@@ -20,15 +21,16 @@ from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 
 from cms.models import Subdistrict
 
-from . import services
+from . import extensions, pauses, returns, services
 from .charts import rate_bars
 from .errors import CaseError, CaseValidationError
 from .export import scores_workbook
 from .forms import ActionForm, CaseFilterForm, ScoresForm
-from .models import Assignment, Case, CaseEvent, CasePhoto
+from .models import Assignment, Case, CaseEvent, CasePhoto, ExtensionRequest, ReturnRequest
 from .notifications import inbox
 from .permissions import actor_for, acts_for, can_dispatch, visible_cases
 from .scores import compute_scores
+from .stages import group_by_stage, stage_strip
 from .workbench import available_actions, filter_cases, listing_queryset, whistle_board
 
 PAGE_SIZE = 25
@@ -63,6 +65,7 @@ class CaseIndexView(CasePermissionMixin, WagtailAdminTemplateMixin, TemplateView
             visible_cases(self.request.user),
             now=now,
             status=filters.get("status", ""),
+            pending_approval=filters.get("pending_approval", False),
             overdue=filters.get("overdue", False),
             due_soon=filters.get("due_soon", False),
             whistle=filters.get("whistle", False),
@@ -100,14 +103,22 @@ class CaseDetailView(CasePermissionMixin, WagtailAdminTemplateMixin, TemplateVie
         assignments = list(case.assignments.select_related("department", "acknowledgement").order_by("-role", "id"))
         lead = next((a for a in assignments if a.active and a.role == Assignment.Role.LEAD), None)
         contact_visible = can_dispatch(actor, case) or (lead is not None and acts_for(actor, lead, case))
+        events = list(CaseEvent.objects.filter(case=case).select_related("assignment__department").order_by("at", "id"))
+        suggestion = case.redispatch_suggestion or {}
+        initial = {"lead": suggestion.get("lead") or "", "co_handlers": suggestion.get("co_handlers") or []}
         context.update(
             case=case,
             assignments=assignments,
-            events=CaseEvent.objects.filter(case=case).select_related("assignment__department").order_by("at", "id"),
+            events=events,
+            stage_groups=group_by_stage(events),
+            stage_strip=stage_strip(case, events),
+            redispatch_suggestion=suggestion,
+            return_requests=ReturnRequest.objects.filter(case=case).select_related("assignment__department"),
+            extension_requests=ExtensionRequest.objects.filter(case=case),
             escalations=case.escalations.order_by("level"),
             photos=case.photos.all(),
             actions=available_actions(case, actor, assignments),
-            action_form=ActionForm(),
+            action_form=ActionForm(initial=initial),
             reporter_phone=case.reporter_phone if contact_visible else case.masked_phone,
             reporter_name=case.reporter_name if contact_visible else case.masked_name,
             now=timezone.now(),
@@ -122,8 +133,37 @@ def _action(name: str, case: Case, user: Any, data: dict[str, Any]) -> str:
         services.acknowledge(assignment, actor=user)
         return "已报到。"
     if name == "return_assignment":
-        services.return_assignment(assignment, actor=user, reason=data.get("reason", ""))
+        record = returns.request_return(
+            assignment, actor=user, reason_code=data.get("return_reason", ""), note=data.get("reason", "")
+        )
+        if record.state == ReturnRequest.State.PENDING:
+            return "已超过自行退单时限，退单申请已提交街道（镇）审核。"
         return "已退单，等待街道改派。"
+    if name == "approve_return":
+        returns.approve_return(data.get("request"), actor=user, note=data.get("note", ""))
+        return "已同意退单。"
+    if name == "refuse_return":
+        returns.refuse_return(data.get("request"), actor=user, note=data.get("note", ""))
+        return "已驳回退单申请，原单位继续办理。"
+    if name == "request_extension":
+        extensions.request_extension(
+            case, actor=user, working_days=data.get("working_days"), reason=data.get("reason", "")
+        )
+        return "延期申请已提交，等待审核。"
+    if name == "approve_extension":
+        record = extensions.approve_extension(
+            data.get("request"), actor=user, working_days=data.get("working_days"), note=data.get("note", "")
+        )
+        return f"已批准延期{record.approved_working_days}个工作日。"
+    if name == "refuse_extension":
+        extensions.refuse_extension(data.get("request"), actor=user, note=data.get("note", ""))
+        return "已驳回延期申请。"
+    if name == "pause_case":
+        pauses.pause_case(case, actor=user, reason_code=data.get("pause_reason", ""), note=data.get("note", ""))
+        return "工单已挂起，挂起期间不计办理时间。"
+    if name == "resume_case":
+        pauses.resume_case(case, actor=user, note=data.get("note", ""))
+        return "已恢复办理，未到期的时限已顺延。"
     if name == "assignment_feedback":
         services.give_assignment_feedback(assignment, actor=user, text=data.get("text", ""))
         return "已提交协办反馈。"
@@ -162,6 +202,14 @@ def _action(name: str, case: Case, user: Any, data: dict[str, Any]) -> str:
     raise Http404("未知操作")
 
 
+REQUEST_ACTIONS = {
+    "approve_return": ReturnRequest,
+    "refuse_return": ReturnRequest,
+    "approve_extension": ExtensionRequest,
+    "refuse_extension": ExtensionRequest,
+}
+
+
 class CaseActionView(CasePermissionMixin, View):
     """One POST per button; domain errors come back as a message and nothing changes."""
 
@@ -177,6 +225,13 @@ class CaseActionView(CasePermissionMixin, View):
         if name in ("acknowledge", "return_assignment", "assignment_feedback"):
             if not assignment or not Assignment.objects.filter(pk=assignment, case=case).exists():
                 raise Http404("承办分派不存在")
+        request_model = REQUEST_ACTIONS.get(name)
+        if request_model is not None:
+            if not data.get("request") or not request_model.objects.filter(pk=data["request"], case=case).exists():
+                raise Http404("申请不存在")
+        if "working_days" in form.errors:
+            messages.error(request, form.errors["working_days"][0])
+            return HttpResponseRedirect(reverse("cases_detail", args=[case.pk]))
         try:
             messages.success(request, _action(name, case, request.user, data))
         except CaseValidationError as exc:
@@ -263,4 +318,61 @@ class NotificationListView(CasePermissionMixin, WagtailAdminTemplateMixin, Templ
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["page"] = Paginator(inbox(self.request.user), PAGE_SIZE).get_page(self.request.GET.get("p"))
+        return context
+
+
+class ReturnReportView(CasePermissionMixin, WagtailAdminTemplateMixin, TemplateView):
+    """退单统计: per unit, who returned what and why, within or after the window, and the decisions."""
+
+    template_name = "cases/returns_report.html"
+    page_title = "退单统计"
+    header_icon = "redirect"
+    permission = "cases.view_case_scores"
+
+    def get_report(self) -> tuple[ScoresForm, returns.ReturnReport]:
+        form = ScoresForm(self.request.GET or None)
+        start, end = form.range()
+        user = self.request.user
+        scoped = None if actor_for(user).is_supervisor else visible_cases(user)
+        return form, returns.return_report(start, end, cases=scoped)
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.GET.get("format") == "csv":
+            _form, report = self.get_report()
+            response = HttpResponse(content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = (
+                f'attachment; filename="returns-{report.start:%Y%m%d}-{report.end:%Y%m%d}.csv"'
+            )
+            response.write("\ufeff")  # Excel opens UTF-8 CSV correctly only with a BOM
+            writer = csv.writer(response)
+            writer.writerow(
+                ["承办单位", "退单合计", "时限内退单", "超时限申请", "同意", "驳回", "待审核", *report.reasons]
+            )
+            for row in [*report.rows, report.total]:
+                writer.writerow(
+                    [
+                        row.name,
+                        row.total,
+                        row.in_window,
+                        row.after_window,
+                        row.approved,
+                        row.refused,
+                        row.pending,
+                        *row.reason_counts(report.reasons),
+                    ]
+                )
+            return response
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        form, report = self.get_report()
+        rows = [(row, row.reason_counts(report.reasons)) for row in report.rows]
+        context.update(
+            form=form,
+            report=report,
+            rows=rows,
+            total_reasons=report.total.reason_counts(report.reasons),
+            export_query=self.request.GET.urlencode(),
+        )
         return context

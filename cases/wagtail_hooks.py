@@ -24,6 +24,7 @@ def register_case_urls():
         path("cases/", views.CaseIndexView.as_view(), name="cases_index"),
         path("cases/whistle/", views.WhistleBoardView.as_view(), name="cases_whistle"),
         path("cases/scores/", views.ScoresView.as_view(), name="cases_scores"),
+        path("cases/returns/", views.ReturnReportView.as_view(), name="cases_returns_report"),
         path("cases/notifications/", views.NotificationListView.as_view(), name="cases_notifications"),
         path("cases/<int:pk>/", views.CaseDetailView.as_view(), name="cases_detail"),
         path("cases/<int:pk>/photos/<int:photo_id>/", views.CasePhotoView.as_view(), name="cases_photo"),
@@ -60,10 +61,24 @@ def register_cases_menu():
                 permission="cases.dispatch_case",
             ),
             PermittedMenuItem(
+                "待审批（退单、延期）",
+                reverse("cases_index") + "?pending_approval=on",
+                icon_name="help",
+                order=16,
+                permission="cases.dispatch_case",
+            ),
+            PermittedMenuItem(
                 "吹哨报到看板", reverse("cases_whistle"), icon_name="warning", order=20, permission="cases.view_case"
             ),
             PermittedMenuItem(
                 "考核统计", reverse("cases_scores"), icon_name="order", order=30, permission="cases.view_case_scores"
+            ),
+            PermittedMenuItem(
+                "退单统计",
+                reverse("cases_returns_report"),
+                icon_name="redirect",
+                order=35,
+                permission="cases.view_case_scores",
             ),
             PermittedMenuItem(
                 "工单通知", reverse("cases_notifications"), icon_name="mail", order=40, permission="cases.view_case"

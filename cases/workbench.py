@@ -9,20 +9,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
-from .models import OPEN_STATUSES, Assignment, Case, CaseStatus, Satisfaction
+from cms.models import HandlingPolicy
+
+from .extensions import remaining_extension_days
+from .models import OPEN_STATUSES, Assignment, Case, CaseStatus, ExtensionRequest, ReturnRequest, Satisfaction
+from .pauses import remaining_pause_days
 from .permissions import Actor, acts_for, can_dispatch
+from .returns import return_window_end
 from .transitions import TRANSITIONS
 
 DUE_SOON = timedelta(hours=24)
 
 
 def overdue_q(now: datetime) -> Q:
-    """Open cases with a deadline passed unmet (报到, 反馈 or 办结)."""
+    """Open cases with a deadline passed unmet (报到, 反馈 or 办结); a paused case is not counted."""
     late_ack = Assignment.objects.filter(
         case=OuterRef("pk"), active=True, acknowledged_at__isnull=True, ack_due__lt=now
     )
-    return Q(status__in=OPEN_STATUSES) & (
+    return Q(status__in=OPEN_STATUSES, paused_at__isnull=True) & (
         Q(complete_due__lt=now, resolved_at__isnull=True)
         | Q(feedback_due__lt=now, feedback_at__isnull=True)
         | Exists(late_ack)
@@ -35,11 +41,18 @@ def due_soon_q(now: datetime) -> Q:
     ack_soon = Assignment.objects.filter(
         case=OuterRef("pk"), active=True, acknowledged_at__isnull=True, ack_due__gte=now, ack_due__lte=soon
     )
-    return Q(status__in=OPEN_STATUSES) & (
+    return Q(status__in=OPEN_STATUSES, paused_at__isnull=True) & (
         Q(complete_due__gte=now, complete_due__lte=soon, resolved_at__isnull=True)
         | Q(feedback_due__gte=now, feedback_due__lte=soon, feedback_at__isnull=True)
         | Exists(ack_soon)
     )
+
+
+def pending_approval_q() -> Q:
+    """Cases with a late 退单 or a 延期 waiting for the subdistrict's decision (待审批)."""
+    returns = ReturnRequest.objects.filter(case=OuterRef("pk"), state=ReturnRequest.State.PENDING)
+    extensions = ExtensionRequest.objects.filter(case=OuterRef("pk"), state=ExtensionRequest.State.PENDING)
+    return Exists(returns) | Exists(extensions)
 
 
 def filter_cases(
@@ -47,6 +60,7 @@ def filter_cases(
     *,
     now: datetime,
     status: str = "",
+    pending_approval: bool = False,
     overdue: bool = False,
     due_soon: bool = False,
     whistle: bool = False,
@@ -55,6 +69,8 @@ def filter_cases(
 ) -> QuerySet[Case]:
     if status:
         qs = qs.filter(status=status)
+    if pending_approval:
+        qs = qs.filter(pending_approval_q())
     if overdue:
         qs = qs.filter(overdue_q(now))
     if due_soon:
@@ -84,15 +100,29 @@ class ActionOption:
     assignment_id: int | None = None
     unit_label: str = ""
     needs_input: str = ""
+    request_id: int | None = None  # the 退单 or 延期 request a decision button is about
+    detail: str = ""
 
 
-def available_actions(case: Case, actor: Actor, assignments: list[Assignment] | None = None) -> list[ActionOption]:
+def available_actions(
+    case: Case, actor: Actor, assignments: list[Assignment] | None = None, now: datetime | None = None
+) -> list[ActionOption]:
     """The transitions this actor may take on this case now (the same checks the services make)."""
     if actor.user is None:
         return []
+    now = now or timezone.now()
     assignments = assignments if assignments is not None else list(case.assignments.select_related("department"))
     options: list[ActionOption] = []
     status = case.status
+    policy = HandlingPolicy.load()
+    pending_returns = list(
+        ReturnRequest.objects.filter(case=case, state=ReturnRequest.State.PENDING).order_by("requested_at", "id")
+    )
+    pending_extension = (
+        ExtensionRequest.objects.filter(case=case, state=ExtensionRequest.State.PENDING).order_by("id").first()
+    )
+    returning = {r.assignment_id for r in pending_returns}
+    by_id = {a.pk: a for a in assignments}
 
     def allowed(name: str) -> bool:
         return status in TRANSITIONS[name].sources
@@ -103,18 +133,44 @@ def available_actions(case: Case, actor: Actor, assignments: list[Assignment] | 
             continue
         if a.acknowledged_at is None and allowed("acknowledge"):
             options.append(ActionOption("acknowledge", "报到", a.pk, a.unit_label))
-        if allowed("return_assignment"):
-            options.append(ActionOption("return_assignment", "退单", a.pk, a.unit_label, "reason"))
+        if allowed("return_assignment") and a.pk not in returning:
+            end = return_window_end(a, policy)
+            if now <= end:
+                label, detail = "退单", f"可在{timezone.localtime(end):%Y-%m-%d %H:%M}前自行退单"
+            else:
+                label, detail = "申请退单", "已超过自行退单时限，退单须经街道（镇）审核同意"
+            options.append(ActionOption("return_assignment", label, a.pk, a.unit_label, "return", detail=detail))
         if a.role == Assignment.Role.CO and a.acknowledged_at and allowed("assignment_feedback"):
             options.append(ActionOption("assignment_feedback", "协办反馈", a.pk, a.unit_label, "text"))
-    if lead is not None and acts_for(actor, lead, case):
-        if lead.acknowledged_at and allowed("start"):
+    is_lead = lead is not None and acts_for(actor, lead, case)
+    dispatcher = can_dispatch(actor, case)
+    if is_lead:
+        running = not case.is_paused
+        if lead.acknowledged_at and allowed("start") and running:
             options.append(ActionOption("start", "开始办理"))
-        if allowed("give_feedback"):
+        if allowed("give_feedback") and running:
             options.append(ActionOption("give_feedback", "反馈", needs_input="text"))
-        if allowed("resolve"):
+        if allowed("resolve") and running:
             options.append(ActionOption("resolve", "办结", needs_input="text"))
-    if can_dispatch(actor, case):
+        remaining = remaining_extension_days(case, policy)
+        if (
+            allowed("request_extension")
+            and lead.acknowledged_at
+            and pending_extension is None
+            and case.complete_due is not None
+            and now <= case.complete_due
+            and remaining > 0
+        ):
+            detail = f"办结时限前申请，最多还可延期{remaining}个工作日"
+            options.append(ActionOption("request_extension", "申请延期", needs_input="extension", detail=detail))
+    if (is_lead or dispatcher) and allowed("pause") and lead is not None:
+        if case.is_paused:
+            detail = f"挂起理由：{case.pause_reason}"
+            options.append(ActionOption("resume_case", "恢复办理", needs_input="note", detail=detail))
+        elif lead.acknowledged_at and remaining_pause_days(case, policy) > 0:
+            detail = f"挂起期间不计办理时间，本案还可挂起{remaining_pause_days(case, policy)}个工作日"
+            options.append(ActionOption("pause_case", "挂起", needs_input="pause", detail=detail))
+    if dispatcher:
         if allowed("manual_dispatch"):
             options.append(ActionOption("manual_dispatch", "人工派单", needs_input="dispatch"))
         if allowed("redispatch"):
@@ -125,6 +181,22 @@ def available_actions(case: Case, actor: Actor, assignments: list[Assignment] | 
             options.append(ActionOption("reopen", "重新办理", needs_input="reason"))
         if allowed("close"):
             options.append(ActionOption("close", "结案"))
+        for r in pending_returns:
+            unit = by_id[r.assignment_id].unit_label if r.assignment_id in by_id else ""
+            detail = (
+                f"{r.reason}：{r.note}（{timezone.localtime(r.requested_at):%Y-%m-%d %H:%M} {r.requested_by_label}）"
+            )
+            if allowed("decide_return"):
+                options.append(ActionOption("approve_return", "同意退单", None, unit, "note", r.pk, detail))
+            options.append(ActionOption("refuse_return", "驳回退单", None, unit, "note", r.pk, detail))
+        if pending_extension is not None:
+            e = pending_extension
+            detail = f"申请延期{e.working_days}个工作日：{e.reason}（{e.requested_by_label}）"
+            if allowed("decide_extension"):
+                options.append(
+                    ActionOption("approve_extension", "批准延期", None, "", "extension_decision", e.pk, detail)
+                )
+            options.append(ActionOption("refuse_extension", "驳回延期", None, "", "note", e.pk, detail))
     return options
 
 

@@ -15,6 +15,7 @@ from api.core.scalars import DateTime
 from api.regions.types import Community, Grid, Subdistrict
 from cases.models import Assignment, CaseStatus, Channel, EventKind, Satisfaction, UnitKind
 from cases.models import Case as CaseModel
+from cases.stages import Stage, stage_of_event
 
 
 def _described(labels: dict[str, str]) -> property:
@@ -35,6 +36,7 @@ CaseEventKind = _enum("CaseEventKind", EventKind, "工单进程中的事件。")
 HandlerRole = _enum("HandlerRole", Assignment.Role, "主办或协办。")
 HandlerStatus = _enum("HandlerStatus", Assignment.Status, "承办单位的办理状态。")
 HandlerKind = _enum("HandlerKind", UnitKind, "承办单位类型。")
+CaseStage = _enum("CaseStage", Stage, "12345 办理流程的阶段：受理 → 转办 → 办理 → 反馈 → 回访 → 重办 → 办结。")
 
 
 class CaseHandler(graphene.ObjectType):
@@ -112,10 +114,16 @@ class CaseTimelineEntry(graphene.ObjectType):
     label = graphene.String(required=True, description="事件的中文名称。")
     at = DateTime(required=True, description="发生时间。")
     status = graphene.Field(CaseStatusEnum, description="事件之后的工单状态。")
+    stage = graphene.Field(CaseStage, description="事件所属的办理阶段；流程之外的事件（如提级）为 null。")
 
     @staticmethod
     def resolve_label(root: Any, info: Any) -> str:
         return root.get_kind_display()
+
+    @staticmethod
+    def resolve_stage(root: Any, info: Any) -> str | None:
+        stage = stage_of_event(root.kind)
+        return stage.value if stage else None
 
     @staticmethod
     def resolve_status(root: Any, info: Any) -> str | None:

@@ -71,3 +71,19 @@ def people(reference_data):
 def story_case(people, clock):
     """The story case, submitted on 2026-03-17 09:25 through the hotline."""
     return submit_case(story_submission(idempotency_key="hotline-20260317-0925-001")).case
+
+
+# Tuesday 29 September 2026, just before 国庆: 1–7 October are off, Saturday 10 October is a make-up workday.
+HOLIDAY_RECEIVED = datetime(2026, 9, 29, 9, 25, tzinfo=TZ)
+
+
+@pytest.fixture
+def holiday_clock():
+    with time_machine.travel(HOLIDAY_RECEIVED, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def holiday_case(people, holiday_clock):
+    """The story case received and dispatched on 2026-09-29 09:25: 排水 leads, 供水 helps."""
+    return submit_case(story_submission(idempotency_key="hotline-20260929-0925-001")).case

@@ -1,0 +1,224 @@
+"""延期: the lead unit asks for more working days before the completion deadline; the subdistrict
+or the hotline office approves (possibly fewer days) or refuses.
+
+Approved days on one case add up to at most ``HandlingPolicy.extension_max_working_days``. The
+deadline before the first extension is kept in ``Case.original_complete_due`` for the scores.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from cms.models import HandlingPolicy
+
+from . import engine
+from .errors import CaseNotFound, CaseValidationError, FieldProblem, InvalidTransition
+from .escalation import end_of_day, local_zone
+from .locking import retry_when_locked
+from .models import Assignment, Case, EventKind, ExtensionRequest
+from .notifications import notify, staff_for_handlers, staff_for_unit
+from .services import _actor, _event, _finish, _fmt, _lock, _require_dispatcher, _require_lead_unit, _require_text
+from .transitions import require_state
+
+State = ExtensionRequest.State
+
+
+def remaining_extension_days(case: Case, policy: HandlingPolicy | None = None) -> int:
+    policy = policy or HandlingPolicy.load()
+    return max(0, policy.extension_max_working_days - case.extended_working_days)
+
+
+def _clean_days(value: Any, field_name: str, maximum: int) -> int:
+    try:
+        days = int(value)
+    except (TypeError, ValueError):
+        days = 0
+    if days < 1:
+        raise CaseValidationError([FieldProblem(field_name, "required", "请填写延期的工作日数（至少1个工作日）。")])
+    if days > maximum:
+        raise CaseValidationError(
+            [FieldProblem(field_name, "too_many", f"延期不能超过{maximum}个工作日（延期累计上限扣除已批准的天数）。")]
+        )
+    return days
+
+
+@retry_when_locked
+def request_extension(
+    case: Case | int, *, actor: Any, working_days: int, reason: str, now: datetime | None = None
+) -> ExtensionRequest:
+    """The lead unit applies for an extension, before the completion deadline has passed."""
+    now = now or timezone.now()
+    who = _actor(actor)
+    policy = HandlingPolicy.load()
+    with transaction.atomic():
+        case = _lock(case)
+        lead = _require_lead_unit(who, case, "申请延期")
+        require_state("request_extension", case.status)
+        if lead.acknowledged_at is None:
+            raise InvalidTransition("主办单位报到后才能申请延期。")
+        if case.complete_due is None:
+            raise InvalidTransition("工单尚无办结时限，无需申请延期。")
+        if now > case.complete_due:
+            raise InvalidTransition(
+                f"办结时限（{_fmt(case.complete_due)}）已过，不能再申请延期；延期须在办结时限前申请。",
+                code="extension_too_late",
+            )
+        remaining = remaining_extension_days(case, policy)
+        if remaining == 0:
+            raise InvalidTransition(
+                f"本工单已累计批准延期{case.extended_working_days}个工作日，达到{policy.extension_max_working_days}个工作日上限，不能再申请。",
+                code="extension_cap_reached",
+            )
+        days = _clean_days(working_days, "working_days", remaining)
+        body = _require_text(reason, "reason", "延期理由")
+        try:
+            with transaction.atomic():
+                record = ExtensionRequest.objects.create(
+                    case=case,
+                    assignment=lead,
+                    working_days=days,
+                    reason=body,
+                    requested_by=who.user,
+                    requested_by_label=who.label,
+                    requested_at=now,
+                    previous_due=case.complete_due,
+                )
+        except IntegrityError as exc:
+            raise InvalidTransition("本工单已有延期申请正在等待审核，请勿重复提交。", code="extension_pending") from exc
+        _event(
+            case,
+            EventKind.EXTENSION_REQUESTED,
+            who,
+            now,
+            assignment=lead,
+            payload={"working_days": days, "reason": body, "new_due": None},
+        )
+        handlers = ["街道（镇）"] if case.subdistrict_id else ["区督办人员"]
+        notify(
+            case,
+            staff_for_handlers(case, handlers),
+            kind=EventKind.EXTENSION_REQUESTED,
+            message=f"工单{case.ticket_number}“{lead.unit_label}”申请延期{days}个工作日，请审核：{body[:100]}",
+            at=now,
+            fallback_label="、".join(handlers),
+        )
+        _finish(case, now)
+    return record
+
+
+def _lock_request(request: ExtensionRequest | int) -> tuple[Case, ExtensionRequest]:
+    pk = request.pk if isinstance(request, ExtensionRequest) else request
+    case_id = ExtensionRequest.objects.filter(pk=pk).values_list("case_id", flat=True).first()
+    if case_id is None:
+        raise CaseNotFound("延期申请不存在。")
+    case = _lock(case_id)
+    return case, ExtensionRequest.objects.select_for_update(of=("self",)).get(pk=pk)
+
+
+def _require_pending(record: ExtensionRequest) -> None:
+    if record.state != State.PENDING:
+        raise InvalidTransition(f"该延期申请已处理（{record.get_state_display()}），无需再次审核。")
+
+
+def extended_due(case: Case, working_days: int) -> datetime:
+    """``complete_due`` moved ``working_days`` working days later, to the end of that day (local zone).
+
+    Counting on from the current deadline equals counting the total approved days from the
+    original one, and keeps any shift a pause has already made.
+    """
+    day = timezone.localtime(case.complete_due, local_zone()).date()
+    return end_of_day(engine.working_calendar().add_working_days(day, working_days))
+
+
+@retry_when_locked
+def approve_extension(
+    request: ExtensionRequest | int,
+    *,
+    actor: Any,
+    working_days: int | None = None,
+    note: str = "",
+    now: datetime | None = None,
+) -> ExtensionRequest:
+    """Approve the days asked for, or fewer; ``complete_due`` moves and the deadline tasks follow."""
+    now = now or timezone.now()
+    who = _actor(actor)
+    policy = HandlingPolicy.load()
+    with transaction.atomic():
+        case, record = _lock_request(request)
+        _require_dispatcher(who, case, "审核延期")
+        _require_pending(record)
+        require_state("decide_extension", case.status)
+        days = _clean_days(
+            record.working_days if working_days in (None, "") else working_days,
+            "working_days",
+            min(record.working_days, remaining_extension_days(case, policy)),
+        )
+        if case.original_complete_due is None:
+            case.original_complete_due = case.complete_due
+        previous_due = case.complete_due
+        case.complete_due = extended_due(case, days)
+        case.extended_working_days += days
+        record.state, record.approved_working_days = State.APPROVED, days
+        record.previous_due, record.new_due = previous_due, case.complete_due
+        record.decided_by, record.decided_by_label, record.decided_at = who.user, who.label, now
+        record.decision_note = str(note or "").strip()[:500]
+        record.save()
+        payload = {"working_days": days, "reason": record.reason, "new_due": case.complete_due.isoformat()}
+        if days != record.working_days:
+            payload["requested_working_days"] = record.working_days
+        _event(case, EventKind.EXTENSION_APPROVED, who, now, assignment=record.assignment, payload=payload, public=True)
+        message = (
+            f"工单{case.ticket_number}延期申请已批准：延期{days}个工作日，办结时限调整为{_fmt(case.complete_due)}。"
+        )
+        _tell_requester(case, record, now, message)
+        _finish(case, now)
+    return record
+
+
+@retry_when_locked
+def refuse_extension(
+    request: ExtensionRequest | int, *, actor: Any, note: str, now: datetime | None = None
+) -> ExtensionRequest:
+    """Refuse an extension; the deadline stands."""
+    now = now or timezone.now()
+    who = _actor(actor)
+    with transaction.atomic():
+        case, record = _lock_request(request)
+        _require_dispatcher(who, case, "审核延期")
+        _require_pending(record)
+        body = _require_text(note, "note", "驳回理由")
+        record.state = State.REFUSED
+        record.decided_by, record.decided_by_label, record.decided_at, record.decision_note = (
+            who.user,
+            who.label,
+            now,
+            body,
+        )
+        record.save()
+        _event(
+            case,
+            EventKind.EXTENSION_REFUSED,
+            who,
+            now,
+            assignment=record.assignment,
+            payload={"working_days": record.working_days, "reason": record.reason, "note": body, "new_due": None},
+        )
+        message = (
+            f"工单{case.ticket_number}延期申请被驳回，请按原办结时限（{_fmt(case.complete_due)}）办结：{body[:100]}"
+        )
+        _tell_requester(case, record, now, message)
+        _finish(case, now)
+    return record
+
+
+def _tell_requester(case: Case, record: ExtensionRequest, now: datetime, message: str) -> None:
+    a = Assignment.objects.select_related("department").get(pk=record.assignment_id)
+    staff = staff_for_unit(case, a)
+    if record.requested_by_id:
+        staff = staff.filter(user_id=record.requested_by_id) or staff
+    kind = EventKind.EXTENSION_APPROVED if record.state == State.APPROVED else EventKind.EXTENSION_REFUSED
+    notify(case, staff, kind=kind, message=message, at=now, fallback_label=a.unit_label)

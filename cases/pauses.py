@@ -1,0 +1,156 @@
+"""挂起: the clock stops while the case waits for the resident (unreachable caller, missing papers).
+
+While ``Case.paused_at`` is set nothing escalates; on resume the deadlines not yet passed when the
+case was paused move later by the paused working days. Pauses add up to at most
+``HandlingPolicy.pause_max_working_days`` per case; the sweep resumes a pause that reaches it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from cms.models import HandlingPolicy
+
+from . import engine
+from .errors import CasePermissionDenied, CaseValidationError, FieldProblem, InvalidTransition
+from .escalation import end_of_day, local_zone
+from .locking import retry_when_locked
+from .models import Case, EventKind
+from .permissions import SYSTEM, Actor, acts_for, can_dispatch
+from .services import _actor, _event, _finish, _fmt, _lead, _lock
+from .transitions import require_state
+
+AUTO_RESUME_NOTE = "累计挂起达到上限，系统自动恢复办理。"
+PAUSE_FIELDS = ["paused_at", "pause_reason", "pause_ends_at", "paused_working_days", "feedback_due", "complete_due"]
+
+
+def _require_lead_or_dispatcher(actor: Actor, case: Case, action: str) -> None:
+    lead = _lead(case)
+    if can_dispatch(actor, case) or (lead is not None and acts_for(actor, lead, case)):
+        return
+    who = lead.unit_label if lead else "主办单位"
+    raise CasePermissionDenied(f"只有主办单位“{who}”的办理人员或本街道（镇）调度员可以{action}。")
+
+
+def remaining_pause_days(case: Case, policy: HandlingPolicy | None = None) -> int:
+    policy = policy or HandlingPolicy.load()
+    return max(0, policy.pause_max_working_days - case.paused_working_days)
+
+
+@retry_when_locked
+def pause_case(case: Case | int, *, actor: Any, reason_code: str, note: str = "", now: datetime | None = None) -> Case:
+    """Stop the clock with a reason from ``HandlingPolicy.pause_reasons``."""
+    now = now or timezone.now()
+    who = _actor(actor)
+    policy = HandlingPolicy.load()
+    with transaction.atomic():
+        case = _lock(case)
+        _require_lead_or_dispatcher(who, case, "挂起工单")
+        require_state("pause", case.status)
+        if case.is_paused:
+            raise InvalidTransition(f"工单已于{_fmt(case.paused_at)}挂起，无需重复挂起。", code="already_paused")
+        lead = _lead(case)
+        if lead is None or lead.acknowledged_at is None:
+            raise InvalidTransition("主办单位报到后才能挂起工单。")
+        reason = str(reason_code or "").strip()
+        options = list(policy.pause_reasons or [])
+        if reason not in options:
+            raise CaseValidationError(
+                [FieldProblem("reason_code", "invalid_choice", f"请选择挂起理由：{'、'.join(options)}。")]
+            )
+        remaining = remaining_pause_days(case, policy)
+        if remaining == 0:
+            raise InvalidTransition(
+                f"本工单已累计挂起{case.paused_working_days}个工作日，达到{policy.pause_max_working_days}个工作日上限，不能再挂起。",
+                code="pause_cap_reached",
+            )
+        today = timezone.localtime(now, local_zone()).date()
+        case.paused_at = now
+        case.pause_reason = reason
+        case.pause_ends_at = end_of_day(engine.working_calendar().add_working_days(today, remaining))
+        _event(
+            case,
+            EventKind.PAUSED,
+            who,
+            now,
+            assignment=lead,
+            payload={
+                "reason": reason,
+                "note": str(note or "").strip()[:500],
+                "remaining_working_days": remaining,
+                "resume_by": case.pause_ends_at.isoformat(),
+            },
+            public=True,
+        )
+        return _finish(case, now)
+
+
+@retry_when_locked
+def resume_case(case: Case | int, *, actor: Any, note: str = "", now: datetime | None = None) -> Case:
+    """Restart the clock; the open deadlines move later by the working days the case was paused."""
+    now = now or timezone.now()
+    who = _actor(actor)
+    with transaction.atomic():
+        case = _lock(case)
+        _require_lead_or_dispatcher(who, case, "恢复办理")
+        if not case.is_paused:
+            raise InvalidTransition("工单未挂起，无需恢复办理。", code="not_paused")
+        resume(case, who, now, note=note)
+        return _finish(case, now)
+
+
+def resume_at_cap(case: Case, now: datetime) -> None:
+    """Called by the escalation check on a locked case whose pause reached the cap; saves the fields."""
+    resume(case, SYSTEM, now, note=AUTO_RESUME_NOTE)
+    case.save(update_fields=[*PAUSE_FIELDS, "updated_at"])
+
+
+def _shift(moment: datetime, working_days: int) -> datetime:
+    local = timezone.localtime(moment, local_zone())
+    day = engine.working_calendar().add_working_days(local.date(), working_days)
+    return datetime.combine(day, local.time(), tzinfo=local_zone())
+
+
+def resume(case: Case, actor: Actor, now: datetime, *, note: str = "") -> int:
+    """Unpause a locked case in memory (the caller saves) and record it; returns the days counted.
+
+    Counted are the working days after the day of pausing up to the day of resuming, at most
+    what was left of the cap; a deadline already passed when the case was paused stays.
+    """
+    policy = HandlingPolicy.load()
+    calendar = engine.working_calendar()
+    zone = local_zone()
+    paused_day = timezone.localtime(case.paused_at, zone).date()
+    today = timezone.localtime(now, zone).date()
+    days = min(calendar.working_days_between(paused_day, today), remaining_pause_days(case, policy))
+    if days:
+        if case.feedback_due and case.feedback_at is None and case.feedback_due >= case.paused_at:
+            case.feedback_due = _shift(case.feedback_due, days)
+        if case.complete_due and case.resolved_at is None and case.complete_due >= case.paused_at:
+            case.complete_due = _shift(case.complete_due, days)
+    case.paused_working_days += days
+    paused_at = case.paused_at
+    case.paused_at = None
+    case.pause_reason = ""
+    case.pause_ends_at = None
+    _event(
+        case,
+        EventKind.RESUMED,
+        actor,
+        now,
+        payload={
+            "paused_working_days": days,
+            "total_paused_working_days": case.paused_working_days,
+            "paused_at": paused_at.isoformat(),
+            "feedback_due": case.feedback_due.isoformat() if case.feedback_due else None,
+            "complete_due": case.complete_due.isoformat() if case.complete_due else None,
+            "auto": actor.is_system,
+            "note": str(note or "").strip()[:500],
+        },
+        public=True,
+    )
+    return days
