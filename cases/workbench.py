@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
-from .models import OPEN_STATUSES, Assignment, Case, CaseStatus, Satisfaction
+from .models import OPEN_STATUSES, Assignment, CardColour, Case, CaseStatus, DeadlineCard, Satisfaction
 from .permissions import Actor, acts_for, can_dispatch
 from .transitions import TRANSITIONS
 
@@ -42,6 +42,22 @@ def due_soon_q(now: datetime) -> Q:
     )
 
 
+def _card(colour: str) -> Exists:
+    return Exists(DeadlineCard.objects.filter(case=OuterRef("pk"), cycle=OuterRef("cycle"), colour=colour))
+
+
+def card_q(colour: str) -> Q:
+    """Cases whose current round carries this card as its worst: 红牌, or 黄牌 and no 红牌 (yet)."""
+    if colour == CardColour.RED:
+        return Q(_card(CardColour.RED))
+    return Q(_card(CardColour.YELLOW)) & ~Q(_card(CardColour.RED))
+
+
+def with_cards(qs: QuerySet[Case]) -> QuerySet[Case]:
+    """``red_card`` / ``yellow_card`` flags of the current round, for the badges."""
+    return qs.annotate(red_card=_card(CardColour.RED), yellow_card=_card(CardColour.YELLOW))
+
+
 def filter_cases(
     qs: QuerySet[Case],
     *,
@@ -52,6 +68,7 @@ def filter_cases(
     whistle: bool = False,
     category: str = "",
     query: str = "",
+    card: str = "",
 ) -> QuerySet[Case]:
     if status:
         qs = qs.filter(status=status)
@@ -63,6 +80,8 @@ def filter_cases(
         qs = qs.filter(whistle=True)
     if category:
         qs = qs.filter(Q(category__code=category) | Q(category__parent__code=category))
+    if card:
+        qs = qs.filter(card_q(card))
     if query:
         qs = qs.filter(Q(ticket_number__icontains=query) | Q(text__icontains=query) | Q(address__icontains=query))
     return qs
@@ -70,7 +89,7 @@ def filter_cases(
 
 def listing_queryset(qs: QuerySet[Case]) -> QuerySet[Case]:
     """Everything a listing row shows, in a fixed number of queries."""
-    return qs.select_related("category__parent", "grid", "subdistrict", "lead_department").annotate(
+    return with_cards(qs.select_related("category__parent", "grid", "subdistrict", "lead_department")).annotate(
         pending_acks=Count("assignments", filter=Q(assignments__active=True, assignments__acknowledged_at__isnull=True))
     )
 
@@ -140,7 +159,7 @@ class BoardCell:
 def whistle_board(qs: QuerySet[Case], now: datetime) -> list[tuple[Case, list[BoardCell]]]:
     """Open whistle cases, each with every department's report-in status."""
     cases = (
-        qs.filter(whistle=True, status__in=OPEN_STATUSES)
+        with_cards(qs.filter(whistle=True, status__in=OPEN_STATUSES))
         .select_related("subdistrict", "category")
         .prefetch_related(
             Prefetch("assignments", queryset=Assignment.objects.select_related("department").order_by("-role", "id"))
@@ -168,3 +187,4 @@ def whistle_board(qs: QuerySet[Case], now: datetime) -> list[tuple[Case, list[Bo
 
 
 STATUS_CHOICES = [("", "全部状态"), *CaseStatus.choices]
+CARD_CHOICES = [("", "全部"), *CardColour.choices]
