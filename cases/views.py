@@ -262,6 +262,7 @@ class ScoresView(CasePermissionMixin, WagtailAdminTemplateMixin, TemplateView):
             rate_bars("部门按时办结率", [(r.name, r.on_time_rate) for r in scores.departments]),
             rate_bars("部门满意率", [(r.name, r.satisfaction_rate) for r in scores.departments]),
             rate_bars("街道（镇）办结率", [(r.name, r.resolution_rate) for r in scores.subdistricts]),
+            rate_bars("部门综合得分", [(r.name, r.composite_score) for r in scores.departments], maximum=100),
         ]
         context.update(form=form, scores=scores, charts=charts, export_query=self.request.GET.urlencode())
         return context
