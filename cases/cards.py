@@ -90,6 +90,13 @@ def cards_apply(case: Case) -> bool:
     return case.pk is not None and case.is_open and case.complete_due is not None and case.resolved_at is None
 
 
+def due_colours(case: Case, moments: CardMoments) -> list[CardColour]:
+    """The cards this round can earn. A case received already inside the yellow period (a deadline
+    within N working days) has nothing to be warned ahead of: it gets no yellow card, only a red one."""
+    yellow = [CardColour.YELLOW] if moments.yellow > case.received_at else []
+    return [*yellow, CardColour.RED]
+
+
 def issued_colours(case: Case) -> set[str]:
     return set(DeadlineCard.objects.filter(case_id=case.pk, cycle=case.cycle).values_list("colour", flat=True))
 
@@ -101,11 +108,11 @@ def next_card_moment(
     if not cards_apply(case):
         return None
     issued = issued_colours(case) if issued is None else issued
-    pending = [c for c in (CardColour.YELLOW, CardColour.RED) if c not in issued]
-    if not pending:
+    if CardColour.RED in issued:
         return None
     moments = card_moments(case.complete_due, policy or HandlingPolicy.load())
-    return min(moments.for_colour(c) for c in pending)
+    pending = [c for c in due_colours(case, moments) if c not in issued]
+    return min(moments.for_colour(c) for c in pending) if pending else None
 
 
 CARD_EVENT = {CardColour.YELLOW: EventKind.YELLOW_CARD, CardColour.RED: EventKind.RED_CARD}
@@ -120,13 +127,13 @@ def issue_due_cards(case: Case, assignments: Sequence[Assignment], now: datetime
     if not cards_apply(case):
         return []
     issued = issued_colours(case)
-    if len(issued) == len(CardColour.values):
+    if CardColour.RED in issued:
         return []
     policy = HandlingPolicy.load()
     moments = card_moments(case.complete_due, policy)
     lead = next((a for a in assignments if a.active and a.role == Assignment.Role.LEAD), None)
     created = []
-    for colour in (CardColour.YELLOW, CardColour.RED):
+    for colour in due_colours(case, moments):
         due_at = moments.for_colour(colour)
         if colour in issued or due_at > now:
             continue

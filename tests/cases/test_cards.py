@@ -194,3 +194,14 @@ def test_badges_and_card_filter_in_the_workbench(client, people, eve_case, gas_c
 
     detail = client.get(reverse("cases_detail", args=[eve_case.pk])).content.decode()
     assert "data-cards" in detail and "红牌" in detail and "2026-10-08 00:00" in detail
+
+
+def test_a_case_received_inside_the_yellow_period_gets_only_the_red_card(eve_case):
+    case = eve_case
+    case.complete_due = at(2026, 9, 22, 23, 59, 59)  # the day of receipt: no working day to warn ahead of
+    refresh_schedule(case, list(case.assignments.all()), at(2026, 9, 22, 9, 0))
+    case.save()
+    escalate_if_overdue(case.pk, at(2026, 9, 22, 12, 0))
+    assert cards(case) == []
+    escalate_if_overdue(case.pk, at(2026, 9, 23, 0, 0))
+    assert [(c[1], c[3]) for c in cards(case)] == [("red", at(2026, 9, 23, 0, 0))]
