@@ -14,8 +14,11 @@ BAR_WIDTH = 320
 VALUE_WIDTH = 70
 
 
-def rate_bars(title: str, items: Sequence[tuple[str, float | None]]) -> SafeString:
-    """One horizontal bar per (label, rate between 0 and 1); a missing rate is shown as “—”."""
+def rate_bars(title: str, items: Sequence[tuple[str, float | None]], *, maximum: float = 1.0) -> SafeString:
+    """One horizontal bar per (label, rate between 0 and 1); a missing rate is shown as “—”.
+
+    With another ``maximum`` (a score out of 100) the value is printed as it is, not as a percentage.
+    """
     height = GAP + len(items) * (BAR_HEIGHT + GAP) + 24
     width = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
     parts = [
@@ -26,8 +29,11 @@ def rate_bars(title: str, items: Sequence[tuple[str, float | None]]) -> SafeStri
     ]
     for index, (label, rate) in enumerate(items):
         y = 24 + GAP + index * (BAR_HEIGHT + GAP)
-        length = round(BAR_WIDTH * max(0.0, min(1.0, rate or 0.0)))
-        shown = "—" if rate is None else f"{rate * 100:.1f}%"
+        length = round(BAR_WIDTH * max(0.0, min(1.0, (rate or 0.0) / maximum)))
+        if rate is None:
+            shown = "—"
+        else:
+            shown = f"{rate * 100:.1f}%" if maximum == 1.0 else f"{rate:.1f}"
         parts += [
             f'<text x="{LABEL_WIDTH - 8}" y="{y + 13}" font-size="12" text-anchor="end" fill="currentColor">'
             f"{escape(label)}</text>",

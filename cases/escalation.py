@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from . import engine
+from .cards import issue_due_cards, next_card_moment
 from .locking import retry_when_locked
 from .models import Assignment, Case, CaseEvent, CaseStatus, Escalation, EventKind
 from .notifications import notify, staff_for_handlers, staff_for_unit
@@ -99,7 +100,7 @@ def level_for(case: Case, facts: EscalationFacts) -> engine.LadderStep:
 def next_check_moment(case: Case, assignments: Sequence[Assignment], now: datetime) -> datetime | None:
     """The earliest moment at which something about this case may change by the clock alone.
 
-    A moment in the past means "look now": an escalation or an overdue feedback is pending.
+    A moment in the past means "look now": an escalation, an overdue feedback or a card is pending.
     """
     if not case.is_open:
         return None
@@ -133,6 +134,9 @@ def next_check_moment(case: Case, assignments: Sequence[Assignment], now: dateti
                 due_day = case.complete_due.astimezone(local_zone()).date()
                 boundary = engine.working_calendar().add_working_days(due_day, days + 1)
                 candidates.append(end_of_day(boundary) + GRACE)
+    card = next_card_moment(case)
+    if card is not None:
+        candidates.append(card)
     return min(candidates) if candidates else None
 
 
@@ -223,7 +227,8 @@ def record_escalation(
 
 @retry_when_locked
 def escalate_if_overdue(case_id: int, now: datetime | None = None, *, source: str = "task") -> EscalationOutcome:
-    """Raise the case to the level its deadlines call for, once; flag overdue feedback; re-arm the alarm."""
+    """Raise the case to the level its deadlines call for, once; flag overdue feedback; issue due
+    黄牌/红牌 (and the 督办单 of a red card); re-arm the alarm."""
     now = now or timezone.now()
     with transaction.atomic():
         case = Case.objects.select_for_update().filter(pk=case_id).first()
@@ -266,6 +271,7 @@ def escalate_if_overdue(case_id: int, now: datetime | None = None, *, source: st
         ):
             case.feedback_overdue_at = now
             _flag_feedback_overdue(case, assignments, now)
+        issue_due_cards(case, assignments, now)
         if refresh_schedule(case, assignments, now):
             Case.objects.filter(pk=case.pk).update(next_check_at=case.next_check_at)
         return EscalationOutcome(case_id, previous, case.escalation_level, case.next_check_at)

@@ -24,6 +24,13 @@ HEADINGS = [
     "满意及基本满意数",
     "满意率",
     "平均办理时长（小时）",
+    "退单数",
+    "批准延期次数",
+    "批准延期工作日",
+    "黄牌数",
+    "红牌数",
+    "督办单数",
+    "综合得分",
 ]
 
 
@@ -43,6 +50,13 @@ def _row(r: ScoreRow) -> list:
         r.satisfied,
         r.satisfaction_rate,
         r.mean_handling_hours,
+        r.returns,
+        r.extensions,
+        r.extension_days,
+        r.yellow_cards,
+        r.red_cards,
+        r.supervision_orders,
+        r.composite_score,
     ]
 
 

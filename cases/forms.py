@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from cms.models import Department, Grid, HandlingPolicy, RequestCategory
 
-from .models import Satisfaction, UnitKind
-from .workbench import STATUS_CHOICES
+from .models import Satisfaction, SupervisionReason, SupervisionStatus, UnitKind
+from .workbench import CARD_CHOICES, STATUS_CHOICES
 
 AREA_UNITS = [
     (UnitKind.GRID.value, "网格"),
@@ -30,6 +30,7 @@ class CaseFilterForm(forms.Form):
     status = forms.ChoiceField(label="状态", choices=STATUS_CHOICES, required=False)
     pending_approval = forms.BooleanField(label="待审批（退单、延期）", required=False)
     category = forms.ChoiceField(label="分类", required=False)
+    card = forms.ChoiceField(label="黄红牌", choices=CARD_CHOICES, required=False)
     overdue = forms.BooleanField(label="已逾期", required=False)
     due_soon = forms.BooleanField(label="24小时内到期", required=False)
     whistle = forms.BooleanField(label="街道吹哨", required=False)
@@ -106,3 +107,14 @@ class ScoresForm(forms.Form):
         if self.is_bound and self.is_valid():
             return self.cleaned_data["start"], self.cleaned_data["end"]
         return self.initial["start"], self.initial["end"]
+
+
+class SupervisionFilterForm(forms.Form):
+    status = forms.ChoiceField(label="状态", choices=[("", "全部状态"), *SupervisionStatus.choices], required=False)
+    reason = forms.ChoiceField(label="督办原因", choices=[("", "全部原因"), *SupervisionReason.choices], required=False)
+    department = forms.ChoiceField(label="被督办部门", required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        departments = Department.objects.filter(active=True).order_by("name").values_list("code", "name")
+        self.fields["department"].choices = [("", "全部部门"), *departments]

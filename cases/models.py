@@ -283,6 +283,12 @@ class Assignment(models.Model):
                 fields=["department", "subdistrict", "dispatched_at", "acknowledged_at", "ack_due"],
                 name="assign_scores_idx",
             ),
+            # The returns counted by the scores.
+            models.Index(
+                fields=["returned_at", "department", "subdistrict"],
+                name="assign_returned_idx",
+                condition=Q(returned_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -375,7 +381,11 @@ class CaseEvent(models.Model):
         verbose_name = "工单事件"
         verbose_name_plural = "工单事件"
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["case", "at"], name="case_event_case_at_idx")]
+        indexes = [
+            models.Index(fields=["case", "at"], name="case_event_case_at_idx"),
+            # Events of one kind in a period (approved extensions for the scores).
+            models.Index(fields=["kind", "at"], name="case_event_kind_at_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
@@ -554,3 +564,106 @@ class ExtensionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}·延期{self.working_days}个工作日·{self.get_state_display()}"
+
+
+class CardColour(models.TextChoices):
+    YELLOW = "yellow", "黄牌"
+    RED = "red", "红牌"
+
+
+class DeadlineCard(models.Model):
+    """黄牌 (the completion deadline is near) or 红牌 (it has passed), once per colour and round of handling.
+
+    ``department`` and ``subdistrict`` are those of the lead unit when the card was issued, so
+    the scores stay as they were even after a redispatch.
+    """
+
+    case = models.ForeignKey(Case, models.CASCADE, related_name="cards", verbose_name="工单")
+    cycle = models.PositiveSmallIntegerField("办理轮次")
+    colour = models.CharField("颜色", max_length=8, choices=CardColour.choices)
+    department = models.ForeignKey(
+        Department, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="主办部门"
+    )
+    subdistrict = models.ForeignKey(
+        Subdistrict, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="所在街道（镇）"
+    )
+    complete_due = models.DateTimeField("办结时限")
+    due_at = models.DateTimeField("应亮牌时间")
+    issued_at = models.DateTimeField("亮牌时间")
+
+    class Meta:
+        verbose_name = "黄红牌"
+        verbose_name_plural = "黄红牌"
+        ordering = ["case_id", "cycle", "due_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "cycle", "colour"], name="one_card_per_colour_and_cycle")
+        ]
+        indexes = [
+            # Covers the card counts of the scores (cases.scores).
+            models.Index(fields=["issued_at", "department", "subdistrict", "colour"], name="card_scores_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}·第{self.cycle}轮·{self.get_colour_display()}"
+
+
+class SupervisionReason(models.TextChoices):
+    OVERDUE = "overdue", "逾期未办结"
+    REPEAT_UNSATISFIED = "repeat_unsatisfied", "重办后回访仍不满意"
+
+
+class SupervisionStatus(models.TextChoices):
+    OPEN = "open", "待回复"
+    REPLIED = "replied", "已回复"
+    CLOSED = "closed", "已销号"
+
+
+class SupervisionOrder(models.Model):
+    """督办单: the district supervision level orders the handling unit to act and report back.
+
+    Once per (case, round of handling, reason); open → replied (by the unit) → closed (by 区督办).
+    """
+
+    number = models.CharField("督办单号", max_length=40, unique=True)
+    case = models.ForeignKey(Case, models.CASCADE, related_name="supervision_orders", verbose_name="工单")
+    cycle = models.PositiveSmallIntegerField("办理轮次")
+    reason = models.CharField("督办原因", max_length=24, choices=SupervisionReason.choices)
+    assignment = models.ForeignKey(
+        Assignment, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="被督办承办分派"
+    )
+    department = models.ForeignKey(
+        Department, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="被督办部门"
+    )
+    subdistrict = models.ForeignKey(
+        Subdistrict, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="所在街道（镇）"
+    )
+    unit_label = models.CharField("被督办单位", max_length=128, blank=True)
+    status = models.CharField("状态", max_length=12, choices=SupervisionStatus.choices, default=SupervisionStatus.OPEN)
+    issued_at = models.DateTimeField("督办时间")
+    reply = models.TextField("回复内容", blank=True)
+    replied_at = models.DateTimeField("回复时间", null=True, blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="回复人"
+    )
+    replied_by_label = models.CharField("回复人姓名", max_length=128, blank=True)
+    closed_at = models.DateTimeField("销号时间", null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="销号人"
+    )
+    closed_by_label = models.CharField("销号人姓名", max_length=128, blank=True)
+    close_note = models.TextField("销号意见", blank=True)
+
+    class Meta:
+        verbose_name = "督办单"
+        verbose_name_plural = "督办单"
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "cycle", "reason"], name="one_supervision_per_reason_and_cycle")
+        ]
+        indexes = [
+            models.Index(fields=["issued_at", "department", "subdistrict"], name="supervision_scores_idx"),
+            models.Index(fields=["status", "issued_at"], name="supervision_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number

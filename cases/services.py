@@ -18,7 +18,16 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from cms.models import Address, Department, Grid, RequestCategory, RequestType, TimeLimitRule, Urgency
+from cms.models import (
+    Address,
+    Department,
+    Grid,
+    HandlingPolicy,
+    RequestCategory,
+    RequestType,
+    TimeLimitRule,
+    Urgency,
+)
 from cms.models.categories import LeadKind
 
 from . import engine
@@ -51,12 +60,14 @@ from .models import (
     Channel,
     EventKind,
     Satisfaction,
+    SupervisionReason,
     TicketCounter,
     UnitKind,
 )
 from .notifications import Delivery, notify, notify_all, staff_for_handlers, staff_for_unit, staff_for_units
 from .permissions import SYSTEM, Actor, actor_for, acts_for, can_dispatch, visible_cases
 from .photos import MAX_PHOTOS, PhotoRejected, check_photo
+from .supervision import open_supervision
 from .transitions import require_state
 
 __all__ = [
@@ -805,7 +816,10 @@ def resolve(case: Case | int, *, actor: Any, resolution: str, now: datetime | No
 def record_callback(
     case: Case | int, *, actor: Any, satisfaction: str, note: str = "", now: datetime | None = None
 ) -> Case:
-    """回访: the resident's rating of the result (满意 / 基本满意 / 不满意)."""
+    """回访: the resident's rating of the result (满意 / 基本满意 / 不满意).
+
+    Still 不满意 after re-handling (round 2 or later) opens a 督办单 when the policy says so.
+    """
     now = now or timezone.now()
     who = _actor(actor)
     with transaction.atomic():
@@ -834,6 +848,12 @@ def record_callback(
             },
             public=True,
         )
+        if (
+            satisfaction == Satisfaction.UNSATISFIED
+            and case.cycle >= 2
+            and HandlingPolicy.load().supervise_repeat_unsatisfied
+        ):
+            open_supervision(case, reason=SupervisionReason.REPEAT_UNSATISFIED, assignment=_lead(case), now=now)
         return _finish(case, now)
 
 

@@ -25,13 +25,14 @@ from . import extensions, pauses, returns, services
 from .charts import rate_bars
 from .errors import CaseError, CaseValidationError
 from .export import scores_workbook
-from .forms import ActionForm, CaseFilterForm, ScoresForm
-from .models import Assignment, Case, CaseEvent, CasePhoto, ExtensionRequest, ReturnRequest
+from .forms import ActionForm, CaseFilterForm, ScoresForm, SupervisionFilterForm
+from .models import Assignment, CardColour, Case, CaseEvent, CasePhoto, ExtensionRequest, ReturnRequest
 from .notifications import inbox
 from .permissions import actor_for, acts_for, can_dispatch, visible_cases
 from .scores import compute_scores
 from .stages import group_by_stage, stage_strip
-from .workbench import available_actions, filter_cases, listing_queryset, whistle_board
+from .supervision import can_close, can_reply, close_supervision, reply_supervision, visible_orders
+from .workbench import CARD_CHOICES, available_actions, card_q, filter_cases, listing_queryset, whistle_board
 
 PAGE_SIZE = 25
 
@@ -71,6 +72,7 @@ class CaseIndexView(CasePermissionMixin, WagtailAdminTemplateMixin, TemplateView
             whistle=filters.get("whistle", False),
             category=filters.get("category", ""),
             query=(filters.get("q") or "").strip(),
+            card=filters.get("card", ""),
         )
         page = Paginator(listing_queryset(qs).order_by("-received_at", "-id"), PAGE_SIZE).get_page(
             self.request.GET.get("p")
@@ -116,6 +118,11 @@ class CaseDetailView(CasePermissionMixin, WagtailAdminTemplateMixin, TemplateVie
             return_requests=ReturnRequest.objects.filter(case=case).select_related("assignment__department"),
             extension_requests=ExtensionRequest.objects.filter(case=case),
             escalations=case.escalations.order_by("level"),
+            cards=case.cards.select_related("department").order_by("cycle", "due_at"),
+            supervision_orders=[
+                (order, can_reply(actor, order, case), can_close(actor))
+                for order in case.supervision_orders.select_related("assignment__department").order_by("issued_at")
+            ],
             photos=case.photos.all(),
             actions=available_actions(case, actor, assignments),
             action_form=ActionForm(initial=initial),
@@ -262,8 +269,18 @@ class WhistleBoardView(CasePermissionMixin, WagtailAdminTemplateMixin, TemplateV
         chosen = self.request.GET.get("subdistrict", "")
         if chosen:
             qs = qs.filter(subdistrict__code=chosen)
+        card = self.request.GET.get("card", "")
+        if card in CardColour.values:
+            qs = qs.filter(card_q(card))
         now = timezone.now()
-        context.update(board=whistle_board(qs, now), subdistricts=subdistricts, chosen=chosen, now=now)
+        context.update(
+            board=whistle_board(qs, now),
+            subdistricts=subdistricts,
+            chosen=chosen,
+            card=card,
+            card_choices=CARD_CHOICES,
+            now=now,
+        )
         return context
 
 
@@ -300,6 +317,7 @@ class ScoresView(CasePermissionMixin, WagtailAdminTemplateMixin, TemplateView):
             rate_bars("部门按时办结率", [(r.name, r.on_time_rate) for r in scores.departments]),
             rate_bars("部门满意率", [(r.name, r.satisfaction_rate) for r in scores.departments]),
             rate_bars("街道（镇）办结率", [(r.name, r.resolution_rate) for r in scores.subdistricts]),
+            rate_bars("部门综合得分", [(r.name, r.composite_score) for r in scores.departments], maximum=100),
         ]
         context.update(form=form, scores=scores, charts=charts, export_query=self.request.GET.urlencode())
         return context
@@ -376,3 +394,50 @@ class ReturnReportView(CasePermissionMixin, WagtailAdminTemplateMixin, TemplateV
             export_query=self.request.GET.urlencode(),
         )
         return context
+
+
+class SupervisionListView(CasePermissionMixin, WagtailAdminTemplateMixin, TemplateView):
+    """督办单: every order for 区督办, the orders of their own cases for everyone else."""
+
+    template_name = "cases/supervision.html"
+    page_title = "督办单"
+    header_icon = "warning"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        form = SupervisionFilterForm(self.request.GET or None)
+        filters = form.cleaned_data if form.is_valid() else {}
+        orders = visible_orders(self.request.user).select_related("case", "department", "subdistrict")
+        if filters.get("status"):
+            orders = orders.filter(status=filters["status"])
+        if filters.get("reason"):
+            orders = orders.filter(reason=filters["reason"])
+        if filters.get("department"):
+            orders = orders.filter(department__code=filters["department"])
+        page = Paginator(orders.order_by("-issued_at", "-id"), PAGE_SIZE).get_page(self.request.GET.get("p"))
+        query = self.request.GET.copy()
+        query.pop("p", None)
+        context.update(form=form, page=page, query=query.urlencode())
+        return context
+
+
+class SupervisionActionView(CasePermissionMixin, View):
+    """回复 (the handling unit) or 销号 (区督办) of one order; errors come back as a message."""
+
+    http_method_names = ["post"]
+    permission = "cases.change_case"
+
+    def post(self, request: HttpRequest, pk: int, name: str) -> HttpResponse:
+        order = get_object_or_404(visible_orders(request.user), pk=pk)
+        try:
+            if name == "reply":
+                reply_supervision(order, actor=request.user, text=request.POST.get("text", ""))
+                messages.success(request, f"已回复督办单{order.number}。")
+            elif name == "close":
+                close_supervision(order, actor=request.user, note=request.POST.get("note", ""))
+                messages.success(request, f"督办单{order.number}已销号。")
+            else:
+                raise Http404("未知操作")
+        except CaseError as exc:
+            messages.error(request, exc.message)
+        return HttpResponseRedirect(reverse("cases_detail", args=[order.case_id]))

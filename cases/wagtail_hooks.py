@@ -26,6 +26,12 @@ def register_case_urls():
         path("cases/scores/", views.ScoresView.as_view(), name="cases_scores"),
         path("cases/returns/", views.ReturnReportView.as_view(), name="cases_returns_report"),
         path("cases/notifications/", views.NotificationListView.as_view(), name="cases_notifications"),
+        path("cases/supervision/", views.SupervisionListView.as_view(), name="cases_supervision"),
+        path(
+            "cases/supervision/<int:pk>/<slug:name>/",
+            views.SupervisionActionView.as_view(),
+            name="cases_supervision_action",
+        ),
         path("cases/<int:pk>/", views.CaseDetailView.as_view(), name="cases_detail"),
         path("cases/<int:pk>/photos/<int:photo_id>/", views.CasePhotoView.as_view(), name="cases_photo"),
         path("cases/<int:pk>/<slug:name>/", views.CaseActionView.as_view(), name="cases_action"),
@@ -69,6 +75,9 @@ def register_cases_menu():
             ),
             PermittedMenuItem(
                 "吹哨报到看板", reverse("cases_whistle"), icon_name="warning", order=20, permission="cases.view_case"
+            ),
+            PermittedMenuItem(
+                "督办单", reverse("cases_supervision"), icon_name="warning", order=25, permission="cases.view_case"
             ),
             PermittedMenuItem(
                 "考核统计", reverse("cases_scores"), icon_name="order", order=30, permission="cases.view_case_scores"

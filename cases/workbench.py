@@ -14,7 +14,17 @@ from django.utils import timezone
 from cms.models import HandlingPolicy
 
 from .extensions import remaining_extension_days
-from .models import OPEN_STATUSES, Assignment, Case, CaseStatus, ExtensionRequest, ReturnRequest, Satisfaction
+from .models import (
+    OPEN_STATUSES,
+    Assignment,
+    CardColour,
+    Case,
+    CaseStatus,
+    DeadlineCard,
+    ExtensionRequest,
+    ReturnRequest,
+    Satisfaction,
+)
 from .pauses import remaining_pause_days
 from .permissions import Actor, acts_for, can_dispatch
 from .returns import return_window_end
@@ -55,6 +65,22 @@ def pending_approval_q() -> Q:
     return Exists(returns) | Exists(extensions)
 
 
+def _card(colour: str) -> Exists:
+    return Exists(DeadlineCard.objects.filter(case=OuterRef("pk"), cycle=OuterRef("cycle"), colour=colour))
+
+
+def card_q(colour: str) -> Q:
+    """Cases whose current round carries this card as its worst: 红牌, or 黄牌 and no 红牌 (yet)."""
+    if colour == CardColour.RED:
+        return Q(_card(CardColour.RED))
+    return Q(_card(CardColour.YELLOW)) & ~Q(_card(CardColour.RED))
+
+
+def with_cards(qs: QuerySet[Case]) -> QuerySet[Case]:
+    """``red_card`` / ``yellow_card`` flags of the current round, for the badges."""
+    return qs.annotate(red_card=_card(CardColour.RED), yellow_card=_card(CardColour.YELLOW))
+
+
 def filter_cases(
     qs: QuerySet[Case],
     *,
@@ -66,6 +92,7 @@ def filter_cases(
     whistle: bool = False,
     category: str = "",
     query: str = "",
+    card: str = "",
 ) -> QuerySet[Case]:
     if status:
         qs = qs.filter(status=status)
@@ -79,6 +106,8 @@ def filter_cases(
         qs = qs.filter(whistle=True)
     if category:
         qs = qs.filter(Q(category__code=category) | Q(category__parent__code=category))
+    if card:
+        qs = qs.filter(card_q(card))
     if query:
         qs = qs.filter(Q(ticket_number__icontains=query) | Q(text__icontains=query) | Q(address__icontains=query))
     return qs
@@ -86,7 +115,7 @@ def filter_cases(
 
 def listing_queryset(qs: QuerySet[Case]) -> QuerySet[Case]:
     """Everything a listing row shows, in a fixed number of queries."""
-    return qs.select_related("category__parent", "grid", "subdistrict", "lead_department").annotate(
+    return with_cards(qs.select_related("category__parent", "grid", "subdistrict", "lead_department")).annotate(
         pending_acks=Count("assignments", filter=Q(assignments__active=True, assignments__acknowledged_at__isnull=True))
     )
 
@@ -212,7 +241,7 @@ class BoardCell:
 def whistle_board(qs: QuerySet[Case], now: datetime) -> list[tuple[Case, list[BoardCell]]]:
     """Open whistle cases, each with every department's report-in status."""
     cases = (
-        qs.filter(whistle=True, status__in=OPEN_STATUSES)
+        with_cards(qs.filter(whistle=True, status__in=OPEN_STATUSES))
         .select_related("subdistrict", "category")
         .prefetch_related(
             Prefetch("assignments", queryset=Assignment.objects.select_related("department").order_by("-role", "id"))
@@ -240,3 +269,4 @@ def whistle_board(qs: QuerySet[Case], now: datetime) -> list[tuple[Case, list[Bo
 
 
 STATUS_CHOICES = [("", "全部状态"), *CaseStatus.choices]
+CARD_CHOICES = [("", "全部"), *CardColour.choices]

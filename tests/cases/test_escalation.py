@@ -62,7 +62,8 @@ def test_holiday_deadlines_and_one_level_per_working_day(gas_case, people):
 
     # Feedback missed: flagged once, the lead unit told, no level change.
     outcome = escalate_if_overdue(case.pk, at(2026, 10, 1, 0, 0, 0))
-    assert (outcome.level, outcome.next_check_at) == (0, at(2026, 10, 11, 0, 0, 0))
+    # The next wake-up is the yellow card (tests/cases/test_cards.py), on Friday 9 October.
+    assert (outcome.level, outcome.next_check_at) == (0, at(2026, 10, 9, 0, 0, 0))
     assert escalate_if_overdue(case.pk, at(2026, 10, 1, 0, 5)).level == 0
     assert case.events.filter(kind=EventKind.FEEDBACK_OVERDUE).count() == 1
     assert list(
@@ -75,8 +76,10 @@ def test_holiday_deadlines_and_one_level_per_working_day(gas_case, people):
 
     outcome = escalate_if_overdue(case.pk, at(2026, 10, 11, 0, 0, 0))
     assert (outcome.previous_level, outcome.level) == (0, 1)
-    # Sunday 11 October is no working day: the next rung waits for the end of Monday 12 October.
-    assert outcome.next_check_at == at(2026, 10, 13, 0, 0, 0)
+    # Sunday 11 October is no working day: the red card waits for Monday 12 October, the next rung
+    # for its end.
+    assert outcome.next_check_at == at(2026, 10, 12, 0, 0, 0)
+    assert escalate_if_overdue(case.pk, at(2026, 10, 12, 0, 0, 0)).next_check_at == at(2026, 10, 13, 0, 0, 0)
     assert escalate_if_overdue(case.pk, at(2026, 10, 12, 23, 59, 59)).level == 1
     outcome = escalate_if_overdue(case.pk, at(2026, 10, 13, 0, 0, 0))
     assert (outcome.level, outcome.next_check_at) == (2, at(2026, 10, 14, 0, 0, 0))
@@ -152,6 +155,7 @@ def test_escalation_email_goes_after_commit(gas_case, django_capture_on_commit_c
     assert sorted((m.to[0], m.subject) for m in mail.outbox) == [
         ("alleychief@example.org", f"[{ticket}] 工单{ticket}已提级至第1级“巷长协调”，请巷长督促处置。"),
         ("gas@example.org", f"[{ticket}] 工单{ticket}已超过反馈时限，请尽快向诉求人反馈办理情况。"),
+        ("gas@example.org", f"[{ticket}] 黄牌预警：工单{ticket}将于2026-10-10 23:59到达办结时限，请抓紧办理。"),
     ]
 
 

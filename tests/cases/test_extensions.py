@@ -24,9 +24,11 @@ def scheduled(monkeypatch):
 
 def test_approved_extension_moves_the_deadline_from_the_original_one(holiday_case, people, holiday_clock, scheduled):
     handle(holiday_case, people)
+    # The alarm wakes first for the yellow card: the working day before Monday 12 October is the
+    # make-up Saturday 10 October.
     assert (holiday_case.complete_due, holiday_case.next_check_at) == (
         at(2026, 10, 12, 23, 59, 59),
-        at(2026, 10, 13, 0, 0, 0),
+        at(2026, 10, 10, 0, 0, 0),
     )
     holiday_clock.move_to(at(2026, 10, 9, 10, 0))
     record = extensions.request_extension(
@@ -51,8 +53,9 @@ def test_approved_extension_moves_the_deadline_from_the_original_one(holiday_cas
         3,
         at(2026, 10, 15, 23, 59, 59),
     )
-    assert holiday_case.next_check_at == at(2026, 10, 16, 0, 0, 0)
-    assert scheduled[-1] == (holiday_case.pk, at(2026, 10, 16, 0, 0, 0))
+    # The yellow card of the new deadline (Thursday 15 October) is due on Wednesday 14 October.
+    assert holiday_case.next_check_at == at(2026, 10, 14, 0, 0, 0)
+    assert scheduled[-1] == (holiday_case.pk, at(2026, 10, 14, 0, 0, 0))
     event = holiday_case.events.get(kind=EventKind.EXTENSION_APPROVED)
     assert (event.public, event.payload) == (
         True,

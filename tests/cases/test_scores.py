@@ -11,7 +11,9 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from cases import services
+from cases import returns, services
+from cases.escalation import sweep_overdue
+from cases.models import Case, CaseEvent, EventKind
 from cases.scores import compute_scores
 
 from .conftest import at, story_submission
@@ -88,7 +90,7 @@ def test_scores_page_charts_and_xlsx_export(client, people, month):
     assert response.status_code == 200
     content = response.content.decode()
     charts = re.findall(r'<svg[^>]*class="cases-chart".*?</svg>', content, re.S)
-    assert len(charts) == 4
+    assert len(charts) == 5
     assert all("http" not in chart.replace('xmlns="http://www.w3.org/2000/svg"', "") for chart in charts)
     assert "<script src=" not in content.split("<main", 1)[1]
     assert 'data-rate="0.5"' in content and ">50.0%<" in content
@@ -100,7 +102,8 @@ def test_scores_page_charts_and_xlsx_export(client, people, month):
     rows = list(book["部门考核"].iter_rows(values_only=True))
     assert rows[0][0] == "统计区间：2026-03-01 至 2026-03-31"
     assert rows[1][:4] == ("名称", "派单数", "按时报到数", "响应率")
-    assert rows[2] == ("历下区排水服务中心", 2, 1, 0.5, 2, 1, 0.5, 2, 1, 0.5, 1, 1, 1, 78.6)
+    # … then returns, extensions (count, days), yellow and red cards, supervision orders, composite score.
+    assert rows[2] == ("历下区排水服务中心", 2, 1, 0.5, 2, 1, 0.5, 2, 1, 0.5, 1, 1, 1, 78.6, 0, 0, 0, 0, 0, 0, 62.5)
     assert list(book["街道考核"].iter_rows(values_only=True))[3][0] == "泉城路街道"
 
 
@@ -120,3 +123,51 @@ def test_bad_range_falls_back_to_the_last_thirty_days(client, people, month):
     assert response.status_code == 200
     assert response.context["form"].errors == {"__all__": ["开始日期不能晚于结束日期。"]}
     assert (response.context["scores"].start, response.context["scores"].end) == (date(2026, 3, 1), date(2026, 3, 30))
+
+
+def handling_figures(row) -> tuple:
+    return (
+        row.name,
+        row.returns,
+        row.extensions,
+        row.extension_days,
+        row.yellow_cards,
+        row.red_cards,
+        row.supervision_orders,
+        row.composite_score,
+    )
+
+
+def test_returns_extensions_cards_and_supervision_orders_count_and_deduct(month, people, clock):
+    story, gas = month
+    neglected = Case.objects.exclude(pk__in=[story.pk, gas.pk]).get()
+    lead = neglected.assignments.get()
+    # An extension of 3 working days and one without a figure, as the extension workflow records them.
+    for payload in ({"working_days": 3}, {}):
+        CaseEvent.objects.create(
+            case=neglected,
+            kind=EventKind.EXTENSION_APPROVED,
+            at=at(2026, 3, 23, 10, 0),
+            assignment=lead,
+            payload=payload,
+        )
+    # The neglected case (due 24 March, never acknowledged) is found by the sweep: yellow, red, 督办单.
+    sweep_overdue(at(2026, 3, 30, 9, 0))
+    clock.move_to(at(2026, 3, 30, 9, 30))
+    # Past the 2-working-day window the return is a request; it counts once the subdistrict approves it.
+    request = returns.request_return(lead, actor=people["drain"], reason_code="不属于本单位职责", note="是燃气管道")
+    assert compute_scores(date(2026, 3, 1), date(2026, 3, 31), now=at(2026, 3, 30, 9, 0)).departments[0].returns == 0
+    returns.approve_return(request, actor=people["dispatcher"])
+
+    scores = compute_scores(date(2026, 3, 1), date(2026, 3, 31), now=at(2026, 3, 30, 9, 0))
+    assert [handling_figures(r) for r in scores.departments] == [
+        ("历下区排水服务中心", 1, 2, 3, 1, 1, 1, 55.5),
+        ("济南水务集团历下供水服务中心", 0, 0, 0, 0, 0, 0, 100.0),
+        ("济南港华燃气历下客户服务中心", 0, 0, 0, 0, 0, 0, 20.0),
+    ]
+    assert [handling_figures(r) for r in scores.subdistricts] == [
+        ("大明湖街道", 0, 0, 0, 0, 0, 0, 20.0),
+        ("泉城路街道", 1, 2, 3, 1, 1, 1, 59.7),
+    ]
+    april = compute_scores(date(2026, 4, 1), date(2026, 4, 30), now=at(2026, 5, 1, 0, 0))
+    assert (april.departments, april.subdistricts) == ([], [])

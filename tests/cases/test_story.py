@@ -75,7 +75,8 @@ def test_whistle_story_from_hotline_to_closed(story_case, people, clock, django_
     services.give_feedback(case, actor=people["drain"], text="已安排疏通车，明日上午疏通。")
     case.refresh_from_db()
     assert (case.status, case.feedback_at) == (CaseStatus.FEEDBACK, at(2026, 3, 18, 15, 0))
-    assert case.next_check_at == at(2026, 3, 25, 0, 0, 0)
+    # Next: the yellow card on Monday 23 March, the working day before the completion deadline.
+    assert case.next_check_at == at(2026, 3, 23, 0, 0, 0)
 
     clock.move_to(at(2026, 3, 20, 16, 0))
     services.resolve(case, actor=people["drain"], resolution="下水道已疏通，污水已清理。")
