@@ -32,6 +32,7 @@ class CaseFilterForm(forms.Form):
     overdue = forms.BooleanField(label="已逾期", required=False)
     due_soon = forms.BooleanField(label="24小时内到期", required=False)
     whistle = forms.BooleanField(label="街道吹哨", required=False)
+    duplicate = forms.BooleanField(label="疑似重复", required=False)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -52,6 +53,10 @@ class ActionForm(forms.Form):
     category = forms.ChoiceField(label="诉求分类", required=False)
     grid = forms.ChoiceField(label="网格", required=False)
     whistle = forms.BooleanField(label="街道吹哨", required=False)
+    priority = forms.IntegerField(label="办理优先级", required=False)
+    into = forms.CharField(label="合并到", required=False, max_length=32)
+    into_ticket = forms.CharField(label="或输入工单号", required=False, max_length=32)
+    confirm = forms.BooleanField(label="确认合并", required=False)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

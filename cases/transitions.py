@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import InvalidTransition
-from .models import CaseStatus
+from .models import OPEN_STATUSES, CaseStatus
 
 S = CaseStatus
 
@@ -64,6 +64,7 @@ TRANSITIONS: dict[str, Transition] = {
         _t("return_assignment", "退单", [S.DISPATCHED, S.ACKNOWLEDGED], None, [ASSIGNED_UNIT], "reason"),
         _t("redispatch", "改派", [S.RETURNED], S.DISPATCHED, [DISPATCHER], "dispatch"),
         _t("reopen", "重新办理", [S.CALLBACK], S.REOPENED, [DISPATCHER], "reason"),
+        _t("merge", "合并工单", OPEN_STATUSES, S.MERGED, [DISPATCHER], "merge"),
     )
 }
 

@@ -52,6 +52,7 @@ def filter_cases(
     whistle: bool = False,
     category: str = "",
     query: str = "",
+    duplicate: bool = False,
 ) -> QuerySet[Case]:
     if status:
         qs = qs.filter(status=status)
@@ -61,6 +62,8 @@ def filter_cases(
         qs = qs.filter(due_soon_q(now))
     if whistle:
         qs = qs.filter(whistle=True)
+    if duplicate:
+        qs = qs.filter(possible_duplicate_of__isnull=False, status__in=OPEN_STATUSES)
     if category:
         qs = qs.filter(Q(category__code=category) | Q(category__parent__code=category))
     if query:
@@ -70,7 +73,7 @@ def filter_cases(
 
 def listing_queryset(qs: QuerySet[Case]) -> QuerySet[Case]:
     """Everything a listing row shows, in a fixed number of queries."""
-    return qs.select_related("category__parent", "grid", "subdistrict", "lead_department").annotate(
+    return qs.select_related("category__parent", "grid", "subdistrict", "lead_department", "priority").annotate(
         pending_acks=Count("assignments", filter=Q(assignments__active=True, assignments__acknowledged_at__isnull=True))
     )
 
@@ -125,6 +128,10 @@ def available_actions(case: Case, actor: Actor, assignments: list[Assignment] | 
             options.append(ActionOption("reopen", "重新办理", needs_input="reason"))
         if allowed("close"):
             options.append(ActionOption("close", "结案"))
+        if case.is_open:
+            options.append(ActionOption("set_priority", "设定优先级", needs_input="priority"))
+        if allowed("merge"):
+            options.append(ActionOption("merge", "合并到已有工单", needs_input="merge"))
     return options
 
 
