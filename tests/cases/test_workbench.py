@@ -243,7 +243,7 @@ def test_manual_queue_is_dispatched_from_the_case_page(client, staff, clock, mon
     queue = client.get(reverse("cases_index"), {"status": "pending_dispatch"})
     assert tickets(queue) == [case.ticket_number]
     page = client.get(reverse("cases_detail", args=[case.pk]))
-    assert [a.name for a in page.context["actions"]] == ["manual_dispatch"]
+    assert [a.name for a in page.context["actions"]] == ["manual_dispatch", "set_priority", "merge"]
     response = client.post(
         reverse("cases_action", args=[case.pk, "manual_dispatch"]),
         {
