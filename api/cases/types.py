@@ -125,7 +125,7 @@ class CaseTimelineEntry(graphene.ObjectType):
 
 class ReportedCase(graphene.ObjectType):
     class Meta:
-        description = "别人已经反映过的同一问题：只有工单号、分类、状态、受理时间和重复反映次数，不含诉求内容和个人信息。"
+        description = "别人已反映过的同一问题：工单号、分类、状态、受理时间和重复反映次数，不含诉求内容和个人信息。"
 
     ticket_number = graphene.String(required=True, description="工单号。")
     category_name = graphene.String(required=True, description="诉求分类名称。")
