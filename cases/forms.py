@@ -34,6 +34,7 @@ class CaseFilterForm(forms.Form):
     overdue = forms.BooleanField(label="已逾期", required=False)
     due_soon = forms.BooleanField(label="24小时内到期", required=False)
     whistle = forms.BooleanField(label="街道吹哨", required=False)
+    duplicate = forms.BooleanField(label="疑似重复", required=False)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -64,6 +65,10 @@ class ActionForm(forms.Form):
         widget=forms.NumberInput(attrs={"min": 1, "step": 1}),
         error_messages={"invalid": "延期天数须为整数个工作日。", "min_value": "延期至少1个工作日。"},
     )
+    priority = forms.IntegerField(label="办理优先级", required=False)
+    into = forms.CharField(label="合并到", required=False, max_length=32)
+    into_ticket = forms.CharField(label="或输入工单号", required=False, max_length=32)
+    confirm = forms.BooleanField(label="确认合并", required=False)
 
     def __init__(self, *args, policy: HandlingPolicy | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from cms.models import Address, Department, RequestCategory, TimeLimitRule, Urgency
 
 from . import engine
+from .addresses import normalize_address
 from .escalation import GRACE, end_of_day, local_zone
 from .models import (
     Acknowledgement,
@@ -188,6 +189,7 @@ def _plan(rng, ticket, received, now, leaves, places, limits, calendar, departme
         channel=_weighted(rng, CHANNELS),
         text=text,
         address=place.address,
+        address_key=normalize_address(place.address),
         reporter_name=rng.choice(SURNAMES) + rng.choice("先生女士"),
         reporter_phone=f"1{rng.choice('3589')}{rng.randrange(10**9):09d}",
         category_id=leaf.category_id,

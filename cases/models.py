@@ -14,11 +14,14 @@ from cms.models import (
     Grid,
     RequestCategory,
     RequestType,
+    ResponsePriority,
     StaffMember,
     Subdistrict,
     Urgency,
 )
 from cms.models.people import mask_phone
+
+from .addresses import normalize_address
 
 
 class CaseStatus(models.TextChoices):
@@ -92,6 +95,9 @@ class Case(models.Model):
     channel = models.CharField("来源渠道", max_length=16, choices=Channel.choices)
     text = models.TextField("诉求内容")
     address = models.CharField("地址", max_length=255, blank=True)
+    address_key = models.CharField(
+        "规范化地址", max_length=255, blank=True, editable=False, help_text="用于判断重复诉求；保存时由地址生成。"
+    )
     lat = models.FloatField("纬度", null=True, blank=True)
     lng = models.FloatField("经度", null=True, blank=True)
     reporter_name = models.CharField("诉求人", max_length=64, blank=True)
@@ -113,6 +119,9 @@ class Case(models.Model):
     )
     urgency = models.CharField("紧急程度", max_length=8, choices=Urgency.choices, default=Urgency.NORMAL)
     whistle = models.BooleanField("街道吹哨", default=False)
+    priority = models.ForeignKey(
+        ResponsePriority, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="办理优先级"
+    )
     status = models.CharField("状态", max_length=20, choices=CaseStatus.choices, default=CaseStatus.RECEIVED)
 
     ruleset_version = models.IntegerField("规则版本", null=True, blank=True)
@@ -160,6 +169,19 @@ class Case(models.Model):
     redispatch_suggestion = models.JSONField(
         "改派建议", default=dict, blank=True, help_text="主办单位退单后，规则排除已退单单位重新给出的建议。"
     )
+    possible_duplicate_of = models.ForeignKey(
+        "self",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="疑似重复于",
+        help_text="受理时发现的同类、同址或附近的未办结工单（最接近的一件）。",
+    )
+    merged_into = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="merged_cases", verbose_name="已合并到"
+    )
+    repeat_count = models.PositiveIntegerField("重复反映次数", default=0, help_text="合并到本工单的其他工单数。")
 
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -192,6 +214,16 @@ class Case(models.Model):
             models.Index(fields=["subdistrict", "status"], name="case_subdistrict_status_idx"),
             models.Index(fields=["grid", "status"], name="case_grid_status_idx"),
             models.Index(fields=["address", "received_at"], name="case_address_received_idx"),
+            # Duplicate check (cases.duplicates): same address, or a lat/lng bounding box, per category.
+            models.Index(fields=["category", "address_key", "received_at"], name="case_category_address_idx"),
+            models.Index(
+                fields=["category", "lat", "lng"], name="case_category_point_idx", condition=Q(lat__isnull=False)
+            ),
+            models.Index(
+                fields=["possible_duplicate_of"],
+                name="case_possible_duplicate_idx",
+                condition=Q(possible_duplicate_of__isnull=False),
+            ),
         ]
         permissions = [
             ("dispatch_case", "可派单、退单改派、回访和结案"),
@@ -200,6 +232,13 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.ticket_number
+
+    def save(self, *args, **kwargs) -> None:
+        self.address_key = normalize_address(self.address)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "address" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "address_key"}
+        super().save(*args, **kwargs)
 
     @property
     def masked_phone(self) -> str:
@@ -357,6 +396,7 @@ class EventKind(models.TextChoices):
     SUPERVISED = "supervised", "督办"
     DUPLICATE_SUSPECTED = "duplicate_suspected", "疑似重复"
     MERGED = "merged", "合并工单"
+    PRIORITY_SET = "priority_set", "设定优先级"
 
 
 class CaseEvent(models.Model):

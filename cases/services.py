@@ -25,12 +25,14 @@ from cms.models import (
     HandlingPolicy,
     RequestCategory,
     RequestType,
+    ResponsePriority,
     TimeLimitRule,
     Urgency,
 )
 from cms.models.categories import LeadKind
 
 from . import engine
+from .duplicates import PublicCaseSummary, already_reported, find_duplicates, residents_reporting
 from .errors import (
     AlreadyAcknowledged,
     CaseError,
@@ -81,11 +83,13 @@ __all__ = [
     "give_assignment_feedback",
     "give_feedback",
     "manual_dispatch",
+    "merge_case",
     "record_callback",
     "redispatch",
     "reopen",
     "resolve",
     "return_assignment",
+    "set_priority",
     "start",
     "submit_case",
     "sweep_overdue",
@@ -124,6 +128,13 @@ class CaseSubmission:
 class SubmitResult:
     case: Case
     created: bool
+    # Open cases that already report the same problem (for “已有N位居民反映过同一问题”).
+    already_reported: tuple[PublicCaseSummary, ...] = ()
+
+    @property
+    def residents_reporting(self) -> int:
+        """N of “已有N位居民反映过同一问题”: the earlier reports and everything merged into them."""
+        return residents_reporting(self.already_reported)
 
 
 def _clean_submission(sub: CaseSubmission, now: datetime) -> dict[str, Any]:
@@ -239,21 +250,80 @@ def submit_case(submission: CaseSubmission, *, actor: Any | None = None, now: da
     if key:
         existing = _case_with_key(key)
         if existing is not None:
-            return SubmitResult(existing, False)
+            return SubmitResult(existing, False, _reported_before(existing))
     try:
         case = _store_received(data, _actor(actor), now)
     except IntegrityError:
         existing = _case_with_key(key) if key else None
         if existing is None:
             raise
-        return SubmitResult(existing, False)
+        return SubmitResult(existing, False, _reported_before(existing))
     try:
         decide_and_dispatch(case.pk, now=now)
     except Exception:
         # The case is stored; ``escalate_overdue`` decides it later. The resident still gets a ticket.
         logger.exception("工单 %s 已受理但派单失败，等待巡检补做", case.ticket_number)
     case.refresh_from_db()
-    return SubmitResult(case, True)
+    return SubmitResult(case, True, _reported_before(case))
+
+
+def _reported_before(case: Case) -> tuple[PublicCaseSummary, ...]:
+    """Open cases reporting the same problem before this one; a failure here never fails the intake."""
+    if case.category_id is None:
+        return ()
+    try:
+        return tuple(
+            already_reported(
+                category=case.category_id,
+                address=case.address,
+                lat=case.lat,
+                lng=case.lng,
+                now=case.received_at,
+                exclude=case,
+            )
+        )
+    except Exception:
+        logger.exception("工单 %s 的重复诉求查询失败", case.ticket_number)
+        return ()
+
+
+def _flag_duplicates(case: Case, now: datetime) -> None:
+    """Mark a case whose category is known as a possible duplicate (the nearest open earlier report).
+
+    Runs in a savepoint and logs its own failures: the check must never lose or block the new case.
+    """
+    if case.category_id is None or case.possible_duplicate_of_id is not None or not case.is_open:
+        return
+    try:
+        with transaction.atomic():
+            found = find_duplicates(
+                category=case.category_id,
+                address=case.address,
+                lat=case.lat,
+                lng=case.lng,
+                now=case.received_at,
+                exclude=case,
+            )
+            if not found:
+                return
+            updated = Case.objects.filter(pk=case.pk, possible_duplicate_of__isnull=True).update(
+                possible_duplicate_of=found[0], updated_at=now
+            )
+            if not updated:
+                return
+            case.possible_duplicate_of = found[0]
+            _event(
+                case,
+                EventKind.DUPLICATE_SUSPECTED,
+                SYSTEM,
+                now,
+                payload={
+                    "candidates": [c.ticket_number for c in found],
+                    "label": f"与{'、'.join(c.ticket_number for c in found[:5])}可能重复",
+                },
+            )
+    except Exception:
+        logger.exception("工单 %s 的重复诉求检查失败，工单已正常受理", case.ticket_number)
 
 
 @retry_when_locked
@@ -363,6 +433,7 @@ def decide_and_dispatch(case_id: int, *, now: datetime | None = None) -> Case:
             _queue_manual(case, failure, now)
         refresh_schedule(case, list(case.assignments.all()), now)
         case.save()
+    _flag_duplicates(case, now)
     return case
 
 
@@ -954,7 +1025,9 @@ def manual_dispatch(
         if None in (case.ack_due, case.feedback_due, case.complete_due):
             _set_policy_deadlines(case, case.received_at)
         _dispatch(case, units, who, now, kind=EventKind.DISPATCHED, ack_due=case.ack_due)
-        return _finish(case, now)
+        case = _finish(case, now)
+        _flag_duplicates(case, now)
+        return case
 
 
 @retry_when_locked
@@ -1040,13 +1113,153 @@ def _set_policy_deadlines(case: Case, start: datetime, *, ack: bool = True) -> N
     case.complete_due = datetime.combine(complete_day, END_OF_DAY, tzinfo=zone)
 
 
+MERGE_NOTE_MAX = 500
+
+
+@retry_when_locked
+def merge_case(
+    case: Case | int,
+    *,
+    into: Case | int | str,
+    actor: Any,
+    note: str = "",
+    now: datetime | None = None,
+) -> Case:
+    """合并: a new case that reports an open case's problem again is closed into that case.
+
+    The new case becomes 已合并 with ``merged_into`` set, its units are released and its deadlines
+    stop; the existing case's ``repeat_count`` grows by the merged case and whatever had been
+    merged into it (those follow the existing case too). ``into`` is a case, its id or its ticket number.
+    """
+    now = now or timezone.now()
+    who = _actor(actor)
+    body = str(note or "").strip()[:MERGE_NOTE_MAX]
+    with transaction.atomic():
+        source_pk = case.pk if isinstance(case, Case) else case
+        target_pk = _merge_target_pk(into)
+        if source_pk == target_pk:
+            raise InvalidTransition("不能把工单合并到它自己，请选择另一件工单。", code="same_case", field="into")
+        locked = {pk: _lock(pk) for pk in sorted((source_pk, target_pk))}  # one lock order for every caller
+        case, target = locked[source_pk], locked[target_pk]
+        _require_dispatcher(who, case, "合并工单")
+        if not can_dispatch(who, target):
+            raise CasePermissionDenied(f"工单{target.ticket_number}不在您的辖区，不能合并到该工单。")
+        require_state("merge", case.status)
+        if not target.is_open:
+            raise InvalidTransition(
+                f"工单{target.ticket_number}当前为“{target.get_status_display()}”，只能合并到未办结的工单。",
+                code="target_not_open",
+                field="into",
+            )
+        previous = case.status
+        released = list(case.assignments.filter(active=True).select_related("department"))
+        Assignment.objects.filter(pk__in=[a.pk for a in released]).update(active=False)
+        Case.objects.filter(merged_into=case).update(merged_into=target, updated_at=now)
+        added = 1 + case.repeat_count
+        case.status = S.MERGED
+        case.merged_into = target
+        target.repeat_count += added
+        _event(
+            case,
+            EventKind.MERGED,
+            who,
+            now,
+            from_status=previous,
+            payload={"into": target.ticket_number, "note": body, "label": f"合并到工单{target.ticket_number}"},
+            public=True,
+        )
+        _event(
+            target,
+            EventKind.MERGED,
+            who,
+            now,
+            payload={
+                "from": case.ticket_number,
+                "added": added,
+                "repeat_count": target.repeat_count,
+                "note": body,
+                "label": f"工单{case.ticket_number}合并到本工单，累计重复反映{target.repeat_count}次",
+            },
+        )
+        target.save(update_fields=["repeat_count", "updated_at"])
+        notify_all(
+            case,
+            [
+                Delivery(
+                    staff,
+                    f"工单{case.ticket_number}已合并到工单{target.ticket_number}，本单位无需继续办理。",
+                    a.unit_label,
+                )
+                for a, staff in zip(released, staff_for_units(case, released), strict=True)
+            ],
+            kind=EventKind.MERGED,
+            at=now,
+        )
+        return _finish(case, now)
+
+
+def _merge_target_pk(into: Case | int | str) -> int:
+    if isinstance(into, Case):
+        return into.pk
+    if isinstance(into, int):
+        return into
+    ticket = str(into or "").strip().upper()
+    pk = Case.objects.filter(ticket_number=ticket).values_list("pk", flat=True).first() if ticket else None
+    if pk is None:
+        raise CaseNotFound(f"未找到工单号为“{ticket}”的工单，请核对后重新输入。", field="into")
+    return pk
+
+
+@retry_when_locked
+def set_priority(
+    case: Case | int, *, actor: Any, priority: ResponsePriority | int | None, now: datetime | None = None
+) -> Case:
+    """The dispatcher sets (or, with ``None``, clears) an open case's 办理优先级; one event per change."""
+    now = now or timezone.now()
+    who = _actor(actor)
+    with transaction.atomic():
+        case = _lock(case)
+        _require_dispatcher(who, case, "设定优先级")
+        if not case.is_open:
+            raise InvalidTransition(f"工单当前状态为“{case.get_status_display()}”，不能再设定优先级。")
+        chosen = None
+        if priority is not None:
+            pk = priority.pk if isinstance(priority, ResponsePriority) else priority
+            chosen = ResponsePriority.objects.for_category(case.category).filter(pk=pk).first()
+            if chosen is None:
+                raise CaseValidationError(
+                    [FieldProblem("priority", "invalid_choice", "该优先级不存在或不适用于本工单的分类，请重新选择。")]
+                )
+        if (chosen.pk if chosen else None) == case.priority_id:
+            return case
+        before = case.priority.name if case.priority_id else ""
+        case.priority = chosen
+        _event(
+            case,
+            EventKind.PRIORITY_SET,
+            who,
+            now,
+            payload={
+                "priority": chosen.name if chosen else "",
+                "previous": before,
+                "label": f"优先级：{chosen.name}" if chosen else "已取消优先级",
+            },
+        )
+        return _finish(case, now)
+
+
 def find_case_for_resident(ticket_number: str, phone: str) -> Case | None:
-    """A resident's own case: the ticket number and the phone they gave must both match."""
+    """A resident's own case: the ticket number and the phone they gave must both match.
+
+    A merged ticket is still the resident's own case (status 已合并); its ``merged_into`` (loaded
+    with it) is the case they now follow: show ``cases.duplicates.merged_summary`` and
+    ``merged_notice`` (“该问题已有人反映，正在办理中”) with that case's public status.
+    """
     ticket = str(ticket_number or "").strip().upper()
     digits = re.sub(r"\D", "", str(phone or ""))
     if not ticket or len(digits) < 6:
         return None
-    case = Case.objects.filter(ticket_number=ticket).first()
+    case = Case.objects.select_related("merged_into__category").filter(ticket_number=ticket).first()
     if case is None or re.sub(r"\D", "", case.reporter_phone) != digits:
         return None
     return case

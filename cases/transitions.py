@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import InvalidTransition
-from .models import CaseStatus
+from .models import OPEN_STATUSES, CaseStatus
 
 S = CaseStatus
 
@@ -73,6 +73,7 @@ TRANSITIONS: dict[str, Transition] = {
         _t("decide_extension", "审核延期", HANDLING, None, [DISPATCHER], "decision"),
         _t("pause", "挂起", HANDLING, None, [LEAD_UNIT, DISPATCHER], "pause"),
         _t("resume", "恢复办理", HANDLING, None, [LEAD_UNIT, DISPATCHER]),
+        _t("merge", "合并工单", OPEN_STATUSES, S.MERGED, [DISPATCHER], "merge"),
     )
 }
 

@@ -19,16 +19,18 @@ from django.views.generic import TemplateView
 from wagtail.admin.auth import permission_denied
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 
-from cms.models import Subdistrict
+from cms.models import ResponsePriority, Subdistrict
 
 from . import extensions, pauses, returns, services
 from .charts import rate_bars
-from .errors import CaseError, CaseValidationError
+from .duplicates import find_duplicates
+from .errors import CaseError, CaseValidationError, FieldProblem
 from .export import scores_workbook
 from .forms import ActionForm, CaseFilterForm, ScoresForm, SupervisionFilterForm
 from .models import Assignment, CardColour, Case, CaseEvent, CasePhoto, ExtensionRequest, ReturnRequest
 from .notifications import inbox
 from .permissions import actor_for, acts_for, can_dispatch, visible_cases
+from .replies import USAGE_OF_ACTION, templates_for
 from .scores import compute_scores
 from .stages import group_by_stage, stage_strip
 from .supervision import can_close, can_reply, close_supervision, reply_supervision, visible_orders
@@ -73,6 +75,7 @@ class CaseIndexView(CasePermissionMixin, WagtailAdminTemplateMixin, TemplateView
             category=filters.get("category", ""),
             query=(filters.get("q") or "").strip(),
             card=filters.get("card", ""),
+            duplicate=filters.get("duplicate", False),
         )
         page = Paginator(listing_queryset(qs).order_by("-received_at", "-id"), PAGE_SIZE).get_page(
             self.request.GET.get("p")
@@ -90,7 +93,15 @@ class CaseDetailView(CasePermissionMixin, WagtailAdminTemplateMixin, TemplateVie
     def get_case(self) -> Case:
         if not hasattr(self, "_case"):
             qs = visible_cases(self.request.user).select_related(
-                "category__parent", "grid", "community", "subdistrict", "alley", "lead_department"
+                "category__parent",
+                "grid",
+                "community",
+                "subdistrict",
+                "alley",
+                "lead_department",
+                "priority",
+                "merged_into",
+                "possible_duplicate_of",
             )
             self._case = get_object_or_404(qs, pk=self.kwargs["pk"])
         return self._case
@@ -108,6 +119,23 @@ class CaseDetailView(CasePermissionMixin, WagtailAdminTemplateMixin, TemplateVie
         events = list(CaseEvent.objects.filter(case=case).select_related("assignment__department").order_by("at", "id"))
         suggestion = case.redispatch_suggestion or {}
         initial = {"lead": suggestion.get("lead") or "", "co_handlers": suggestion.get("co_handlers") or []}
+        actions = available_actions(case, actor, assignments)
+        names = {a.name for a in actions}
+        replies = {usage: templates_for(case, usage) for usage in {USAGE_OF_ACTION.get(n) for n in names} - {None}}
+        candidates = []
+        if "merge" in names:
+            found = find_duplicates(
+                category=case.category_id,
+                address=case.address,
+                lat=case.lat,
+                lng=case.lng,
+                now=case.received_at,
+                exclude=case,
+            )
+            candidates = [c for c in found if can_dispatch(actor, c)]
+        priorities = []
+        if "set_priority" in names:
+            priorities = list(ResponsePriority.objects.for_category(case.category).order_by("sort_order", "id"))
         context.update(
             case=case,
             assignments=assignments,
@@ -124,7 +152,11 @@ class CaseDetailView(CasePermissionMixin, WagtailAdminTemplateMixin, TemplateVie
                 for order in case.supervision_orders.select_related("assignment__department").order_by("issued_at")
             ],
             photos=case.photos.all(),
-            actions=available_actions(case, actor, assignments),
+            actions=actions,
+            action_rows=[(a, replies.get(USAGE_OF_ACTION.get(a.name), [])) for a in actions],
+            duplicate_candidates=candidates,
+            priorities=priorities,
+            merged_cases=list(case.merged_cases.order_by("received_at", "id")) if case.repeat_count else [],
             action_form=ActionForm(initial=initial),
             reporter_phone=case.reporter_phone if contact_visible else case.masked_phone,
             reporter_name=case.reporter_name if contact_visible else case.masked_name,
@@ -195,6 +227,17 @@ def _action(name: str, case: Case, user: Any, data: dict[str, Any]) -> str:
     if name == "redispatch":
         services.redispatch(case, actor=user, lead=data.get("lead", ""), co_handlers=data.get("co_handlers", []))
         return "已改派。"
+    if name == "set_priority":
+        updated = services.set_priority(case, actor=user, priority=data.get("priority"))
+        return f"已设定优先级：{updated.priority.name}。" if updated.priority_id else "已取消优先级。"
+    if name == "merge":
+        into = (data.get("into_ticket") or data.get("into") or "").strip()
+        if not into:
+            raise CaseValidationError([FieldProblem("into", "required", "请选择要合并到的工单，或输入工单号。")])
+        if not data.get("confirm"):
+            raise CaseValidationError([FieldProblem("confirm", "required", "请勾选“确认合并”后再提交。")])
+        merged = services.merge_case(case, into=into, actor=user, note=data.get("note", ""))
+        return f"已合并到工单{merged.merged_into.ticket_number}。"
     if name == "manual_dispatch":
         services.manual_dispatch(
             case,

@@ -93,6 +93,7 @@ def filter_cases(
     category: str = "",
     query: str = "",
     card: str = "",
+    duplicate: bool = False,
 ) -> QuerySet[Case]:
     if status:
         qs = qs.filter(status=status)
@@ -104,6 +105,8 @@ def filter_cases(
         qs = qs.filter(due_soon_q(now))
     if whistle:
         qs = qs.filter(whistle=True)
+    if duplicate:
+        qs = qs.filter(possible_duplicate_of__isnull=False, status__in=OPEN_STATUSES)
     if category:
         qs = qs.filter(Q(category__code=category) | Q(category__parent__code=category))
     if card:
@@ -115,7 +118,9 @@ def filter_cases(
 
 def listing_queryset(qs: QuerySet[Case]) -> QuerySet[Case]:
     """Everything a listing row shows, in a fixed number of queries."""
-    return with_cards(qs.select_related("category__parent", "grid", "subdistrict", "lead_department")).annotate(
+    return with_cards(
+        qs.select_related("category__parent", "grid", "subdistrict", "lead_department", "priority")
+    ).annotate(
         pending_acks=Count("assignments", filter=Q(assignments__active=True, assignments__acknowledged_at__isnull=True))
     )
 
@@ -226,6 +231,10 @@ def available_actions(
                     ActionOption("approve_extension", "批准延期", None, "", "extension_decision", e.pk, detail)
                 )
             options.append(ActionOption("refuse_extension", "驳回延期", None, "", "note", e.pk, detail))
+        if case.is_open:
+            options.append(ActionOption("set_priority", "设定优先级", needs_input="priority"))
+        if allowed("merge"):
+            options.append(ActionOption("merge", "合并到已有工单", needs_input="merge"))
     return options
 
 

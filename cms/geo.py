@@ -1,7 +1,9 @@
-"""Point-in-polygon for grid boundaries (GeoJSON, WGS84); grids are small, so planar math is exact enough."""
+"""Geometry on WGS84 points: point-in-polygon for grid boundaries (grids are small, so planar math
+is exact enough) and great-circle distances for nearby requests."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -62,3 +64,22 @@ def validate_polygon(geometry: Any) -> str | None:
                 if not (-180 <= lng <= 180 and -90 <= lat <= 90):
                     return f"坐标 [{lng}, {lat}] 超出经纬度范围。"
     return None
+
+
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in metres between two WGS84 points."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlmb = phi2 - phi1, math.radians(lng2 - lng1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def bounding_box(lat: float, lng: float, radius_m: float) -> tuple[float, float, float, float]:
+    """(min_lat, max_lat, min_lng, max_lng) enclosing the circle; a cheap, indexable prefilter for ``haversine_m``."""
+    dlat = math.degrees(radius_m / EARTH_RADIUS_M)
+    cos_lat = max(math.cos(math.radians(lat)), 1e-6)
+    dlng = min(180.0, dlat / cos_lat)
+    return lat - dlat, lat + dlat, lng - dlng, lng + dlng

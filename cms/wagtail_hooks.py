@@ -24,7 +24,9 @@ from .models import (
     GridDuty,
     GridPolicy,
     PolicyPage,
+    ReplyTemplate,
     RequestCategory,
+    ResponsePriority,
     ServiceItemPage,
     StaffMember,
     Street,
@@ -199,11 +201,48 @@ class RequestCategoryViewSet(DatabaseSearchViewSet):
         return RequestCategory.objects.select_related("parent", "default_lead_department")
 
 
+def category_names(instance) -> str:
+    """The categories a template or priority is limited to, or 全部分类."""
+    return "、".join(str(c) for c in instance.categories.all()) or "全部分类"
+
+
+class ReplyTemplateViewSet(DatabaseSearchViewSet):
+    model = ReplyTemplate
+    icon = "doc-full"
+    list_display = [
+        "title",
+        Column("usages", label="用途", accessor=lambda t: "、".join(t.usages)),
+        Column("categories", label="适用分类", accessor=category_names),
+        BooleanColumn("active", label="启用"),
+        "sort_order",
+    ]
+    list_filter = ["active", "use_feedback", "use_resolve", "use_callback", "categories"]
+    search_fields = ["title", "text"]
+
+    def get_queryset(self, request):
+        return ReplyTemplate.objects.prefetch_related("categories__parent")
+
+
+class ResponsePriorityViewSet(DatabaseSearchViewSet):
+    model = ResponsePriority
+    icon = "order"
+    list_display = [
+        "name",
+        "description",
+        Column("categories", label="适用分类", accessor=category_names),
+        "sort_order",
+    ]
+    search_fields = ["name", "description"]
+
+    def get_queryset(self, request):
+        return ResponsePriority.objects.prefetch_related("categories__parent")
+
+
 class DepartmentsGroup(SnippetViewSetGroup):
     menu_label = "部门与诉求分类"
     menu_icon = "group"
     menu_order = 210
-    items = (DepartmentViewSet, RequestCategoryViewSet)
+    items = (DepartmentViewSet, RequestCategoryViewSet, ReplyTemplateViewSet, ResponsePriorityViewSet)
 
 
 class TimeLimitRuleViewSet(DatabaseSearchViewSet):

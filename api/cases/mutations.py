@@ -22,7 +22,7 @@ from cms.models import Department
 
 from .actors import department_actor
 from .queries import MAX_LOOKUP_CHARS, case_queryset, check_lookup_rate
-from .types import Case, CaseChannel, SatisfactionEnum
+from .types import Case, CaseChannel, ReportedCase, SatisfactionEnum
 
 MAX_IDEMPOTENCY_KEY = 100
 RATE_FIELDS = {"satisfaction": "satisfaction", "note": "comment", "comment": "comment"}
@@ -122,6 +122,14 @@ class SubmitCase(ApiMutation):
 
     case = graphene.Field(Case, description="受理的工单（有错误时为 null）。")
     created = graphene.Boolean(description="是否新建；幂等键重复时为 false。")
+    already_reported = graphene.List(
+        graphene.NonNull(ReportedCase),
+        required=True,
+        description="同一分类、同一地址或附近已有的未办结工单（同一问题已有人反映）；有错误时为空列表。",
+    )
+    already_reported_residents = graphene.Int(
+        required=True, description="已有多少位居民反映过同一问题（用于“已有N位居民反映过同一问题”）。"
+    )
     errors = graphene.List(graphene.NonNull(SubmitCaseError), required=True, description="可改正的问题。")
 
     required_scope = Scope.SUBMIT_CASES
@@ -150,7 +158,20 @@ class SubmitCase(ApiMutation):
             result = services.submit_case(submission)
         except CaseError as error:
             raise field_errors(error, SUBMIT_FIELDS) from None
-        return {"case": case_queryset().get(pk=result.case.pk), "created": result.created}
+        return {
+            "case": case_queryset().get(pk=result.case.pk),
+            "created": result.created,
+            "already_reported": list(result.already_reported),
+            "already_reported_residents": result.residents_reporting,
+        }
+
+    @staticmethod
+    def resolve_already_reported(root: SubmitCase, info: Any) -> list[Any]:
+        return root.already_reported or []
+
+    @staticmethod
+    def resolve_already_reported_residents(root: SubmitCase, info: Any) -> int:
+        return root.already_reported_residents or 0
 
 
 # --------------------------------------------------------------------------- rateCase

@@ -23,7 +23,7 @@ MAX_LOOKUP_CHARS = 64
 def case_queryset() -> QuerySet:
     """A case with everything the ``Case`` type shows, in a fixed number of queries."""
     return CaseModel.objects.select_related(
-        "category__default_lead_department", "grid", "community", "subdistrict"
+        "category__default_lead_department", "grid", "community", "subdistrict", "merged_into__category"
     ).prefetch_related(
         Prefetch("assignments", queryset=Assignment.objects.select_related("department").order_by("pk")),
         Prefetch("events", queryset=CaseEvent.objects.filter(public=True).order_by("at", "pk")),

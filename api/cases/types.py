@@ -13,6 +13,7 @@ import graphene
 from api.content.types import Department, RequestCategoryNode, RequestType, UrgencyLevel
 from api.core.scalars import DateTime
 from api.regions.types import Community, Grid, Subdistrict
+from cases.duplicates import PublicCaseSummary, merged_notice, merged_summary
 from cases.models import Assignment, CaseStatus, Channel, EventKind, Satisfaction, UnitKind
 from cases.models import Case as CaseModel
 from cases.stages import Stage, stage_of_event
@@ -130,6 +131,23 @@ class CaseTimelineEntry(graphene.ObjectType):
         return root.to_status or None
 
 
+class ReportedCase(graphene.ObjectType):
+    class Meta:
+        description = "别人已反映过的同一问题：工单号、分类、状态、受理时间和重复反映次数，不含诉求内容和个人信息。"
+
+    ticket_number = graphene.String(required=True, description="工单号。")
+    category_name = graphene.String(required=True, description="诉求分类名称。")
+    status = graphene.Field(CaseStatusEnum, required=True, description="当前状态。")
+    status_label = graphene.String(required=True, description="当前状态的中文名称。")
+    received_at = DateTime(required=True, description="受理时间。")
+    repeat_count = graphene.Int(required=True, description="已合并到该工单的其他工单数。")
+    residents = graphene.Int(required=True, description="反映过该问题的居民数（该工单及合并到它的工单）。")
+
+    @staticmethod
+    def resolve_residents(root: PublicCaseSummary, info: Any) -> int:
+        return root.residents
+
+
 class Case(graphene.ObjectType):
     class Meta:
         description = "一件诉求工单（不含诉求人姓名和电话）。"
@@ -151,6 +169,12 @@ class Case(graphene.ObjectType):
     timeline = graphene.List(
         graphene.NonNull(CaseTimelineEntry), required=True, description="公开的办理进程（按时间先后）。"
     )
+    merged_into = graphene.Field(
+        ReportedCase,
+        description="已合并到的工单（该问题已有人反映，本工单不再单独办理，请关注该工单的办理进度）；未合并为 null。",
+    )
+    merged_notice = graphene.String(description="给诉求人的合并说明，如“该问题已有人反映，正在办理中”；未合并为 null。")
+    repeat_count = graphene.Int(required=True, description="已合并到本工单的其他工单数（重复反映次数）。")
 
     @staticmethod
     def resolve_status_label(root: CaseModel, info: Any) -> str:
@@ -183,3 +207,11 @@ class Case(graphene.ObjectType):
     @staticmethod
     def resolve_timeline(root: CaseModel, info: Any) -> list[Any]:
         return [event for event in root.events.all() if event.public]
+
+    @staticmethod
+    def resolve_merged_into(root: CaseModel, info: Any) -> PublicCaseSummary | None:
+        return merged_summary(root)
+
+    @staticmethod
+    def resolve_merged_notice(root: CaseModel, info: Any) -> str | None:
+        return merged_notice(root) or None

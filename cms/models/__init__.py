@@ -6,6 +6,7 @@ from .departments import Department
 from .handling import HandlingPolicy
 from .people import StaffMember, StaffRole
 from .regions import Address, Alley, Community, District, Grid, GridDuty, GridPolicy, Street, Subdistrict
+from .replies import ReplyTemplate, ReplyUsage, ResponsePriority
 from .rulebook import EscalationLevel, EscalationTrigger, RoutingRule, RuleBook, RulesetVersion
 from .stamp import ConfigStamp
 from .timelimits import CalendarOverride, RequestType, TimeLimitRule, Urgency
@@ -27,8 +28,11 @@ __all__ = [
     "HomePage",
     "PolicyIndexPage",
     "PolicyPage",
+    "ReplyTemplate",
+    "ReplyUsage",
     "RequestCategory",
     "RequestType",
+    "ResponsePriority",
     "RoutingRule",
     "RuleBook",
     "RulesetVersion",

@@ -160,7 +160,7 @@ def test_redispatch_form_is_prefilled_with_the_suggestion(dispatcher_client, hol
     holiday_clock.move_to(at(2026, 9, 30, 10, 0))
     returns.request_return(lead_of(holiday_case), actor=people["drain"], reason_code=REASON, note="属于物业")
     response = dispatcher_client.get(reverse("cases_detail", args=[holiday_case.pk]))
-    assert [a.name for a in response.context["actions"]] == ["redispatch"]
+    assert [a.name for a in response.context["actions"]] == ["redispatch", "set_priority", "merge"]
     assert response.context["action_form"]["lead"].value() == "dept-water"
     content = response.content.decode()
     assert 'data-suggestion="dept-water"' in content
@@ -178,6 +178,8 @@ def test_pending_returns_are_listed_for_the_dispatcher_to_decide(
     assert [(a.name, a.request_id) for a in detail.context["actions"]] == [
         ("approve_return", record.pk),
         ("refuse_return", record.pk),
+        ("set_priority", None),
+        ("merge", None),
     ]
     response = dispatcher_client.post(
         reverse("cases_action", args=[holiday_case.pk, "refuse_return"]), {"request": record.pk, "note": "职责在排水"}
