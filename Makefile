@@ -10,12 +10,13 @@ PORT ?= 8000
 PYTHON ?= $(shell for p in python3.12 python3.11 python3; do \
 	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not ((3,11) <= sys.version_info[:2] < (3,13)))'; then echo $$p; break; fi; done)
 
-.PHONY: help venv install install-dev migrate demo run worker test test-postgres lint format bench search-eval check-deploy clean
+.PHONY: help venv install install-dev browser-deps migrate demo run worker test test-postgres lint format bench search-eval check-deploy clean
 
 help:
 	@echo "make run    — 安装依赖、迁移数据库、载入演示数据，在 http://$(HOST):$(PORT)/ 启动网站和后台任务"
 	@echo "make test   — 运行全部测试"
 	@echo "make lint   — ruff 代码检查；make bench — 基准测试；make search-eval — 搜索评测"
+	@echo "make browser-deps — 浏览器测试所需的 chromium、中文字体、axe-core 和 playwright（make test 会先执行）"
 
 $(VENV)/.python-ok:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -37,6 +38,26 @@ $(VENV)/.installed-dev: requirements-dev.txt requirements.txt constraints.txt $(
 venv install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# Browser tests (tests/e2e/): Debian's chromium and CJK fonts, axe-core from npm, playwright from
+# requirements-dev.txt. Playwright drives /usr/bin/chromium; it never downloads a browser of its own.
+# Without root or apt-get the packages are named and the browser tests skip.
+BROWSER_DEBS := chromium fonts-noto-cjk
+
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --ignore-scripts --no-audit --no-fund && touch $@; \
+	else echo "未找到 npm：无法安装 axe-core，浏览器测试（tests/e2e）将跳过。请安装 Node.js 和 npm（Debian：apt-get install -y nodejs npm）。"; fi
+
+browser-deps: install-dev node_modules/.installed
+	@missing=$$(for p in $(BROWSER_DEBS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || printf ' %s' $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "安装浏览器测试所需的 Debian 软件包：$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 \
+	    --no-install-recommends $$missing; \
+	else \
+	  echo "缺少 Debian 软件包$$missing，浏览器测试（tests/e2e）将跳过。安装：sudo apt-get install -y$$missing"; fi
+
 migrate: install
 	$(PY) manage.py migrate --noinput -v0
 
@@ -57,10 +78,10 @@ run: demo
 worker: install
 	$(PY) manage.py db_worker --interval 1
 
-test: install-dev
+test: browser-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-postgres: install-dev
+test-postgres: browser-deps
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install-dev
@@ -82,4 +103,4 @@ check-deploy: install
 	  ALLOWED_HOSTS=$${ALLOWED_HOSTS:-example.org} $(PY) manage.py check --deploy --fail-level WARNING
 
 clean:
-	rm -rf $(VENV) var db.sqlite3*
+	rm -rf $(VENV) var db.sqlite3* node_modules test-artifacts

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "cases",
     "search",
     "api",
+    "portal",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -163,6 +164,10 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.conso
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@governance.local")
 
 GRAPHENE = {"SCHEMA": "api.schema.schema"}
+
+# Resident pages (portal/): attempts per client IP.
+PORTAL_SUBMIT_RATE_LIMIT = os.environ.get("PORTAL_SUBMIT_RATE_LIMIT", "10/m")
+PORTAL_TRACK_RATE_LIMIT = os.environ.get("PORTAL_TRACK_RATE_LIMIT", "10/m")
 
 LOGGING = {
     "version": 1,

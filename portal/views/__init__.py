@@ -1,0 +1,1 @@
+"""Views of the resident pages; each reads input, calls one service function and renders."""
