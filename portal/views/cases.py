@@ -8,13 +8,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from api.cases.actors import RESIDENT
 from api.cases.queries import case_queryset
 from api.conf import api_setting
 from api.ratelimit import Rate
-from cases import services
+from cases import resident, services
+from cases.duplicates import already_reported, merged_notice, merged_summary, residents_reporting
 from cases.errors import CaseError, CaseValidationError
 from cases.models import Case, CaseStatus, Channel
+from cases.stages import public_timeline, stage_strip
 
 from .. import throttle
 from ..addresses import mask_address
@@ -75,7 +76,12 @@ def submit_done(request: HttpRequest) -> HttpResponse:
     case = Case.objects.filter(ticket_number=ticket).first() if ticket else None
     if case is None:
         return redirect("portal:submit")
-    return render(request, "portal/submit_done.html", {"case": case})
+    # The same check as submitCase's alreadyReported: open cases of this category at or near the address.
+    reported = already_reported(
+        category=case.category_id, address=case.address, lat=case.lat, lng=case.lng, now=case.received_at, exclude=case
+    )
+    context = {"case": case, "already_reported": reported, "residents_reporting": residents_reporting(reported)}
+    return render(request, "portal/submit_done.html", context)
 
 
 def _tracked_case(request: HttpRequest) -> Case | None:
@@ -93,9 +99,13 @@ def _track_page(
     context = {"form": form, "case": case}
     if case is not None:
         rateable = case.status in RATEABLE and not case.satisfaction
+        events = [event for event in case.events.all() if event.public]
         context.update(
             masked_address=mask_address(case.address),
-            timeline=[event for event in case.events.all() if event.public],
+            stages=stage_strip(case, events),
+            timeline=public_timeline(case, events),
+            merged_notice=merged_notice(case),
+            merged_into=merged_summary(case),
             handlers=sorted(
                 (a for a in case.assignments.all() if a.active), key=lambda a: (a.role != a.Role.LEAD, a.pk)
             ),
@@ -135,7 +145,7 @@ def track(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def rate(request: HttpRequest) -> HttpResponse:
-    """The resident's rating of a resolved case: ``cases.services.record_callback``, as rateCase calls it."""
+    """The resident's rating of a resolved case: ``cases.resident.rate_case``, as rateCase calls it."""
     case = _tracked_case(request)
     if case is None:
         messages.error(request, "请先输入工单号和联系电话查询，再进行评价。")
@@ -143,9 +153,13 @@ def rate(request: HttpRequest) -> HttpResponse:
     form = RatingForm(request.POST)
     if not form.is_valid():
         return _track_page(request, TrackForm(initial={"ticket_number": case.ticket_number}), case, form)
+    proof = request.session[SESSION_TRACK]
     try:
-        services.record_callback(
-            case, actor=RESIDENT, satisfaction=form.cleaned_data["satisfaction"], note=form.cleaned_data["comment"]
+        resident.rate_case(
+            proof["ticket"],
+            proof["phone"],
+            satisfaction=form.cleaned_data["satisfaction"],
+            comment=form.cleaned_data["comment"],
         )
     except CaseError as error:
         messages.error(request, error.message)

@@ -10,6 +10,9 @@ from django.test import Client
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent, CasePhoto, CaseStatus, Channel
+from cases.services import merge_case
+from cms.models import StaffRole
+from tests.cases.factories import staff_user
 
 from .conftest import ADDRESS, PHONE, submit_data
 
@@ -169,8 +172,11 @@ def test_track_right_pair_shows_the_case(client, ticket, django_assert_max_num_q
     assert "<dd>历下区泉城路街道芙蓉街**号</dd>" in html
     assert PHONE not in html
     public = [e.get_kind_display() for e in CaseEvent.objects.filter(case=case, public=True).order_by("at", "pk")]
-    assert re.findall(r"</time> <strong>([^<]+)</strong>", html) == public
+    assert re.findall(r"</span> <strong>([^<]+)</strong>", html) == public
     assert public[0] == "受理"
+    # Each line carries its stage of the published flow, and the strip marks where the case is now.
+    assert re.findall(r'<span class="stage-tag">([^<]+)</span>', html) == ["受理", "转办"]
+    assert re.findall(r"<li class=\"current\" aria-current=\"step\">([^<]+)</li>", html) == ["转办"]
     assert "提交评价" not in html
 
 
@@ -228,3 +234,40 @@ def test_rating_needs_a_proven_session(client, ticket):
     response = client.post("/track/rate/", {"satisfaction": "satisfied"}, follow=True)
     assert "请先输入工单号和联系电话查询" in response.content.decode()
     assert Case.objects.get().satisfaction == ""
+
+
+def _submit_again(client) -> Case:
+    """The same problem reported by a neighbour: a fresh form, so a new idempotency key."""
+    response = client.post("/submit/", submit_data(client, phone="13900001111", name="李四"))
+    assert response.status_code == 302
+    return Case.objects.order_by("-pk").first()
+
+
+def test_done_page_says_the_problem_was_already_reported(client, site):
+    client.post("/submit/", submit_data(client))
+    first = Case.objects.get()
+    second = _submit_again(client)
+    assert second.pk != first.pk and second.category_id == first.category_id
+    html = client.get("/submit/done/").content.decode()
+    assert '<h2 id="reported-title">已有1位居民反映过同一问题</h2>' in html
+    assert f"{first.category.name}：{first.get_status_display()}" in html
+    assert first.ticket_number not in html and "张秀兰" not in html  # nothing about the other resident
+
+
+def test_first_report_has_no_already_reported_notice(client, site):
+    client.post("/submit/", submit_data(client))
+    assert 'data-testid="already-reported"' not in client.get("/submit/done/").content.decode()
+
+
+def test_tracking_a_merged_ticket_points_to_the_case_being_handled(client, site):
+    client.post("/submit/", submit_data(client))
+    first = Case.objects.get()
+    second = _submit_again(client)
+    dispatcher = staff_user(StaffRole.SUBDISTRICT_DISPATCHER, "disp", "调度员曹", subdistrict="sd-quanchenglu")
+    merge_case(second, into=first, actor=dispatcher, note="同一问题")
+    client.post("/track/", {"ticket_number": second.ticket_number, "phone": "13900001111"})
+    html = client.get("/track/").content.decode()
+    assert 'data-testid="merged-notice"' in html
+    assert f"该问题已有人反映，正在办理中（工单号{first.ticket_number}）。" in html
+    assert "共有2位居民反映" in html
+    assert "提交评价" not in html
