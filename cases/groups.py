@@ -10,12 +10,24 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps as global_apps
+from django.db.models import Q
 
+CASE_ACCESS = ("view_case", "change_case")
+DISPATCH = (*CASE_ACCESS, "dispatch_case", "view_case_scores")
+# Dispatchers keep the texts they use every day (回复模板, 办理优先级) up to date themselves.
+REPLY_SNIPPETS = tuple(
+    f"cms.{action}_{model}"
+    for model in ("replytemplate", "responsepriority")
+    for action in ("add", "change", "delete", "view")
+)
+
+# Codenames of the cases app, or ``app_label.codename`` for another app's permission.
 ROLE_GROUPS: dict[str, tuple[str, ...]] = {
-    "网格员": ("view_case", "change_case"),
-    "部门办理人员": ("view_case", "change_case"),
-    "街道调度员": ("view_case", "change_case", "dispatch_case", "view_case_scores"),
-    "区督办": ("view_case", "change_case", "dispatch_case", "view_case_scores"),
+    "网格员": CASE_ACCESS,
+    "部门办理人员": CASE_ACCESS,
+    "街道调度员": (*DISPATCH, *REPLY_SNIPPETS),
+    # The district office (区督办, with the hotline office) also sets the city's handling numbers.
+    "区督办": (*DISPATCH, *REPLY_SNIPPETS, "cms.change_handlingpolicy"),
 }
 
 
@@ -32,7 +44,7 @@ def ensure_role_groups(
         Permission = apps.get_model("auth", "Permission")
     except LookupError:
         return
-    for label in ("cases", "wagtailadmin"):
+    for label in ("cases", "cms", "wagtailadmin"):
         try:
             config = global_apps.get_app_config(label)
         except LookupError:
@@ -44,7 +56,11 @@ def ensure_role_groups(
     )
     for name, codenames in ROLE_GROUPS.items():
         group, _ = Group.objects.using(using).get_or_create(name=name)
-        perms = list(Permission.objects.using(using).filter(content_type__app_label="cases", codename__in=codenames))
+        wanted = Q()
+        for dotted in codenames:
+            app_label, _, codename = dotted.rpartition(".")
+            wanted |= Q(content_type__app_label=app_label or "cases", codename=codename)
+        perms = list(Permission.objects.using(using).filter(wanted))
         if access is not None:
             perms.append(access)
         group.permissions.add(*perms)

@@ -138,3 +138,25 @@ def test_snippets_are_listed_in_chinese(admin_client_zh):
     assert "办理优先级" in priorities and "影响出行安全" in priorities and "全部分类" in priorities
     add = admin_client_zh.get(reverse("wagtailsnippets_cms_replytemplate:add")).content.decode()
     assert "可用占位符：{工单号}、{地址}、{分类}、{承办单位}、{受理时间}" in add
+
+
+def test_dispatchers_edit_the_templates_and_officers_do_not(client, people):
+    template("通用反馈", "工单{工单号}已收到。")
+    people["dispatcher"].groups.add(Group.objects.get(name="街道调度员"))
+    people["drain"].groups.add(Group.objects.get(name="部门办理人员"))
+    client.force_login(people["dispatcher"])
+    assert client.get(reverse("wagtailsnippets_cms_replytemplate:list")).status_code == 200
+    assert client.get(reverse("wagtailsnippets_cms_responsepriority:add")).status_code == 200
+    client.force_login(people["drain"])
+    assert client.get(reverse("wagtailsnippets_cms_replytemplate:list")).status_code in (302, 403)
+
+
+def test_only_the_district_office_changes_the_handling_numbers(client, people):
+    people["supervisor"].groups.add(Group.objects.get(name="区督办"))
+    people["dispatcher"].groups.add(Group.objects.get(name="街道调度员"))
+    url = reverse("wagtailsettings:edit", args=["cms", "handlingpolicy"])
+    client.force_login(people["supervisor"])
+    page = client.get(url, follow=True)
+    assert page.status_code == 200 and "自行退单时限（工作日）" in page.content.decode()
+    client.force_login(people["dispatcher"])
+    assert client.get(url).status_code in (302, 403)
