@@ -1,5 +1,6 @@
 """Configuration and content that administrators edit in the Wagtail admin."""
 
+from .calendar import CalendarDay, CalendarStatus, CalendarVersion, CalendarYear, DaySource
 from .categories import RequestCategory
 from .content import HomePage, PolicyIndexPage, PolicyPage, ServiceFAQ, ServiceIndexPage, ServiceItemPage
 from .departments import Department
@@ -8,14 +9,18 @@ from .people import StaffMember, StaffRole
 from .regions import Address, Alley, Community, District, Grid, GridDuty, GridPolicy, Street, Subdistrict
 from .rulebook import EscalationLevel, EscalationTrigger, RoutingRule, RuleBook, RulesetVersion
 from .stamp import ConfigStamp
-from .timelimits import CalendarOverride, RequestType, TimeLimitRule, Urgency
+from .timelimits import RequestType, TimeLimitRule, Urgency
 
 __all__ = [
     "Address",
     "Alley",
-    "CalendarOverride",
+    "CalendarDay",
+    "CalendarStatus",
+    "CalendarVersion",
+    "CalendarYear",
     "Community",
     "ConfigStamp",
+    "DaySource",
     "Department",
     "District",
     "EscalationLevel",
