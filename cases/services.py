@@ -359,6 +359,7 @@ def _decision_record(decision: Any) -> dict[str, Any]:
             "needs_manual_dispatch": bool(getattr(decision, "needs_manual_dispatch", False)),
             "reason": getattr(decision, "reason", "") or "",
             "calendar_estimated": bool(getattr(decision, "calendar_estimated", False)),
+            "calendar_version": int(getattr(decision, "calendar_version", 0) or 0),
         }
     )
     return record
