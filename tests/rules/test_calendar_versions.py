@@ -71,7 +71,8 @@ def test_seeding_confirms_years_the_package_carries_and_estimates_later_ones(ref
     assert version.number == before + 1
     assert version.years == {"2025": "official", "2026": "official", "2027": "estimated"}
     national_day = {
-        (d.date, d.is_working_day, d.source) for d in CalendarDay.objects.filter(date__range=("2026-09-19", "2026-10-11"))
+        (d.date, d.is_working_day, d.source)
+        for d in CalendarDay.objects.filter(date__range=("2026-09-19", "2026-10-11"))
     }
     assert national_day == {
         (date(2026, 9, 20), True, "official"),  # Sunday make-up workday
@@ -103,7 +104,9 @@ def test_seeding_refuses_years_outside_the_calendar(reference_data):
     assert exc.value.code == "year_out_of_range"
 
 
-def test_a_version_reaches_running_processes_through_the_config_stamp(reference_data, django_capture_on_commit_callbacks):
+def test_a_version_reaches_running_processes_through_the_config_stamp(
+    reference_data, django_capture_on_commit_callbacks
+):
     stamp = ConfigStamp.current()
     with django_capture_on_commit_callbacks(execute=True):
         add_holiday(date(2026, 10, 8), "国庆延长假期")
