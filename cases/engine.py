@@ -58,6 +58,20 @@ def working_calendar() -> Any:
     return services.working_calendar()
 
 
+def latest_calendar() -> Any:
+    """The live calendar with its version number (``.version``, ``.calendar``)."""
+    from rules import services
+
+    return services.latest_calendar()
+
+
+def calendar_for_version(number: int) -> Any:
+    """The calendar a case's deadlines were computed on, for recomputing them the same way."""
+    from rules import services
+
+    return services.calendar_for_version(number)
+
+
 def overdue_working_days(complete_due: datetime, now: datetime) -> int:
     from rules import services
 

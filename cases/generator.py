@@ -76,7 +76,9 @@ class _Calendar:
     """Working-day arithmetic memoised per (day, n): a million cases touch a few hundred days."""
 
     def __init__(self) -> None:
-        self.calendar = engine.working_calendar()
+        latest = engine.latest_calendar()
+        self.version = latest.version
+        self.calendar = latest.calendar
         self.memo: dict[tuple[date, int], date] = {}
 
     def add(self, day: date, n: int) -> date:
@@ -201,6 +203,7 @@ def _plan(rng, ticket, received, now, leaves, places, limits, calendar, departme
         urgency=Urgency.URGENT if urgent else Urgency.NORMAL,
         whistle=whistle,
         ruleset_version=1,
+        calendar_version=calendar.version,
         fired_rules=["route-multi-department-whistle"] if whistle else [],
         received_at=received,
         ack_due=ack_due,

@@ -128,6 +128,12 @@ class Case(models.Model):
     fired_rules = models.JSONField("生效规则", default=list, blank=True)
     decision = models.JSONField("派单决定", default=dict, blank=True)
     calendar_estimated = models.BooleanField("按推定日历计算", default=False)
+    calendar_version = models.IntegerField(
+        "工作日历版本",
+        null=True,
+        blank=True,
+        help_text="计算本工单期限所用的工作日历版本；之后修改日历不会改变已定的期限。",
+    )
     manual_reason = models.CharField("转人工原因", max_length=255, blank=True)
 
     received_at = models.DateTimeField("受理时间")

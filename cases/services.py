@@ -76,6 +76,7 @@ __all__ = [
     "CaseSubmission",
     "SubmitResult",
     "acknowledge",
+    "calendar_of",
     "close",
     "decide_and_dispatch",
     "escalate_if_overdue",
@@ -444,6 +445,7 @@ def _decision_record(decision: Any) -> dict[str, Any]:
             "needs_manual_dispatch": bool(getattr(decision, "needs_manual_dispatch", False)),
             "reason": getattr(decision, "reason", "") or "",
             "calendar_estimated": bool(getattr(decision, "calendar_estimated", False)),
+            "calendar_version": int(getattr(decision, "calendar_version", 0) or 0),
         }
     )
     return record
@@ -472,6 +474,7 @@ def _apply_decision(case: Case, decision: Any, now: datetime) -> None:
         decision.feedback_due,
         decision.complete_due,
     )
+    case.calendar_version = decision.calendar_version if case.complete_due is not None else None
     if case.ack_due is not None:
         case.ack_window_minutes = max(0, int((case.ack_due - case.received_at).total_seconds() // 60))
     case.initial_level = case.escalation_level = int(decision.escalation_level or 0)
@@ -1089,10 +1092,24 @@ def _fresh_ack_due(case: Case, now: datetime) -> datetime | None:
     return now + timedelta(minutes=case.ack_window_minutes)
 
 
-def _set_policy_deadlines(case: Case, start: datetime, *, ack: bool = True) -> None:
+def calendar_of(case: Case) -> Any:
+    """The working calendar ``case``'s deadlines were computed on (the live one if none is recorded).
+
+    Recomputing a deadline of an existing case (an extension, say) counts on this calendar, so
+    that a later edit of the working calendar never moves what was already promised.
+    """
+    if case.calendar_version is None:
+        return engine.latest_calendar().calendar
+    return engine.calendar_for_version(case.calendar_version)
+
+
+def _set_policy_deadlines(
+    case: Case, start: datetime, *, ack: bool = True, calendar_version: int | None = None
+) -> None:
     """Deadlines from the configured time limits, counted from ``start`` on the official calendar.
 
-    Used where the engine gave none (manual queue) and for a reopened round.
+    Used where the engine gave none (manual queue) and for a reopened round, on the latest
+    calendar version unless ``calendar_version`` names one; the version used is recorded.
     """
     rule = TimeLimitRule.objects.filter(request_type=case.request_type, urgency=case.urgency).first()
     if rule is None:
@@ -1100,7 +1117,11 @@ def _set_policy_deadlines(case: Case, start: datetime, *, ack: bool = True) -> N
             f"未配置“{case.request_type}·{Urgency(case.urgency).label}”的办理时限，请先在“办理时限”中补充。",
             code="no_time_limit",
         )
-    calendar = engine.working_calendar()
+    if calendar_version is None:
+        latest = engine.latest_calendar()
+        calendar_version, calendar = latest.version, latest.calendar
+    else:
+        calendar = engine.calendar_for_version(calendar_version)
     local = timezone.localtime(start, local_zone())
     day = local.date()
     zone = local_zone()
@@ -1111,6 +1132,8 @@ def _set_policy_deadlines(case: Case, start: datetime, *, ack: bool = True) -> N
     case.feedback_due = datetime.combine(feedback_day, END_OF_DAY, tzinfo=zone)
     complete_day = calendar.add_working_days(day, rule.complete_working_days)
     case.complete_due = datetime.combine(complete_day, END_OF_DAY, tzinfo=zone)
+    case.calendar_version = calendar_version
+    case.calendar_estimated = any(calendar.is_estimated(d.year) for d in {feedback_day, complete_day})
 
 
 MERGE_NOTE_MAX = 500

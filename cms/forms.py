@@ -74,3 +74,13 @@ class RoutingRuleForm(WagtailAdminModelForm):
             choices=choices,
             widget=widget(attrs=attrs),
         )
+
+
+class CalendarDayForm(WagtailAdminModelForm):
+    """A day entered or changed in the admin is the administrator's word, whatever it was seeded from."""
+
+    def save(self, commit: bool = True) -> Any:
+        from .models.calendar import DaySource
+
+        self.instance.source = DaySource.ADMIN
+        return super().save(commit=commit)

@@ -20,7 +20,6 @@ from wagtail.models import Page, Site
 from .models import (
     Address,
     Alley,
-    CalendarOverride,
     Community,
     Department,
     District,
@@ -621,20 +620,26 @@ def import_sla(data: dict[str, Any], summary: FileSummary) -> None:
             },
         )
         summary.add(outcome)
-    # The make-up workdays the data states are the official schedule: record them as overrides so
-    # that the year counts as confirmed even if the bundled calendar package changes.
+    # The make-up workdays the data states are the official schedule: they go into the working
+    # calendar and confirm their years, even if the bundled calendar package changes.
     calendar = top.dict("calendar", required=False)
+    workdays: list[date] = []
     for key, value in calendar.items():
         if key.startswith("make_up_workdays_") and isinstance(value, list):
             for text in value:
                 try:
-                    day = date.fromisoformat(text)
+                    workdays.append(date.fromisoformat(text))
                 except (TypeError, ValueError):
                     raise top.error(f"calendar.{key}", f"日期格式错误：{text!r}。") from None
-                _, outcome = upsert(
-                    CalendarOverride, {"date": day}, {"is_working_day": True, "note": "调休上班（参考数据）"}
-                )
-                summary.add(outcome)
+    if workdays:
+        from .calendar import CalendarError, apply_reference_workdays
+
+        try:
+            outcomes, _ = apply_reference_workdays(workdays, note="按参考数据（sla.json）确认的国务院办公厅放假安排。")
+        except CalendarError as exc:
+            raise top.error("calendar", exc.message) from None
+        for outcome in outcomes:
+            summary.add(outcome)
 
 
 def import_rules(data: dict[str, Any], summary: FileSummary) -> None:

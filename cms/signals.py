@@ -11,7 +11,7 @@ from django.db.models.signals import post_delete, post_save
 from .models import (
     Address,
     Alley,
-    CalendarOverride,
+    CalendarVersion,
     Community,
     Department,
     Grid,
@@ -29,7 +29,7 @@ from .models.stamp import ConfigStamp
 DECISION_INPUTS = (
     Address,
     Alley,
-    CalendarOverride,
+    CalendarVersion,
     Community,
     Department,
     Grid,

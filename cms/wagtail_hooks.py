@@ -12,11 +12,13 @@ from wagtail.admin.viewsets.pages import PageListingViewSet
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from . import calendar_admin
 from .filters import AddressFilterSet, GridFilterSet, StaffMemberFilterSet
 from .models import (
     Address,
     Alley,
-    CalendarOverride,
+    CalendarDay,
+    CalendarYear,
     Community,
     Department,
     District,
@@ -258,18 +260,35 @@ class TimeLimitRuleViewSet(DatabaseSearchViewSet):
     search_fields = ["request_type", "note"]
 
 
-class CalendarOverrideViewSet(DatabaseSearchViewSet):
-    model = CalendarOverride
-    icon = "date"
-    list_display = ["date", BooleanColumn("is_working_day", label="工作日"), "note"]
-    search_fields = ["note"]
-
-
 class TimeGroup(SnippetViewSetGroup):
     menu_label = "时限与日历"
     menu_icon = "time"
     menu_order = 220
-    items = (TimeLimitRuleViewSet, CalendarOverrideViewSet)
+    items = (TimeLimitRuleViewSet, calendar_admin.CalendarYearViewSet, calendar_admin.CalendarDayViewSet)
+
+
+@hooks.register("after_create_snippet")
+def record_calendar_creation(request, instance):
+    if isinstance(instance, CalendarDay):
+        calendar_admin.after_day_saved(request, instance, "新增")
+    elif isinstance(instance, CalendarYear):
+        calendar_admin.after_year_created(request, instance)
+
+
+@hooks.register("after_edit_snippet")
+def record_calendar_edit(request, instance):
+    if isinstance(instance, CalendarDay):
+        calendar_admin.after_day_saved(request, instance, "修改")
+
+
+@hooks.register("after_delete_snippet")
+def record_calendar_deletion(request, instances):
+    days = [i for i in instances if isinstance(i, CalendarDay)]
+    years = [i for i in instances if isinstance(i, CalendarYear)]
+    if days:
+        calendar_admin.after_days_deleted(request, days)
+    if years:
+        calendar_admin.after_years_deleted(request, years)
 
 
 register_snippet(RegionsGroup)

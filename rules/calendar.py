@@ -1,21 +1,20 @@
-"""Working-day arithmetic on the official Chinese calendar (调休 included) with admin overrides.
+"""Working-day arithmetic on the official Chinese calendar (调休 included), as administrators keep it.
 
-``holidays.China`` knows the State Council's yearly schedule, make-up workdays included, for
-the years it has been told about; for later years it only applies the statutory rules, which
-is an estimate. Deadlines that land in such a year are flagged so that staff can check them
-once the official schedule is published (admins then enter it as overrides).
+A year in the administrators' table (a ``CalendarVersion``) is the plain Mon–Fri week plus the
+table's days, official or estimated as the table says. A year outside the table falls back to
+``holidays.China``, which knows the State Council's schedule for the years it has been told
+about and only the statutory rules (an estimate) for later ones. Deadlines that land in an
+estimated year are flagged so that staff can check them once the official schedule is entered.
 """
 
 from __future__ import annotations
 
 import threading
-import warnings
 from collections.abc import Iterable
 from datetime import date, timedelta
 from functools import lru_cache
 
-import holidays
-
+from cms.holiday_source import package_is_official, package_year
 from rules.snapshot import CalendarOverride
 
 # Statutory days that do not depend on the lunar calendar: the last-resort estimate for years
@@ -26,14 +25,16 @@ _FIXED_HOLIDAYS = ((1, 1), (5, 1), (10, 1), (10, 2), (10, 3))
 class WorkingCalendar:
     """Answers "is this a working day" and "which is the Nth working day after" for any year.
 
-    Overrides entered by administrators win over the package. Each year is computed once
-    and kept; a year the package knows nothing about falls back to weekends and the fixed
-    statutory days instead of raising.
+    ``years`` lists the years of the administrators' table with whether each is official; such
+    a year is exactly Mon–Fri plus ``overrides``. In any other year overrides win over the
+    package, and a year the package knows nothing about falls back to weekends and the fixed
+    statutory days instead of raising. Each year is computed once and kept as bytes.
     """
 
-    def __init__(self, overrides: Iterable[CalendarOverride] = ()) -> None:
+    def __init__(self, overrides: Iterable[CalendarOverride] = (), years: Iterable[tuple[int, bool]] = ()) -> None:
         self._overrides: dict[date, bool] = {o.date: o.is_working_day for o in overrides}
         self._override_years = frozenset(d.year for d in self._overrides)
+        self._table_years: dict[int, bool] = dict(years)
         self._years: dict[int, tuple[bytes, bool]] = {}
         self._lock = threading.Lock()
 
@@ -42,7 +43,7 @@ class WorkingCalendar:
         return flags[day.timetuple().tm_yday - 1] == 1
 
     def is_estimated(self, year: int) -> bool:
-        """True when no official schedule is known for ``year`` (neither overrides nor package data)."""
+        """True when no official schedule is known for ``year`` (estimated in the table, or no data)."""
         return self._year(year)[1]
 
     def add_working_days(self, day: date, n: int) -> date:
@@ -80,7 +81,14 @@ class WorkingCalendar:
     def _compute_year(self, year: int) -> tuple[bytes, bool]:
         first = date(year, 1, 1)
         days = (date(year + 1, 1, 1) - first).days if year < 9999 else 365
-        package = _package_year(year)
+        table_official = self._table_years.get(year)
+        if table_official is not None:
+            flags = bytearray(1 if (first + timedelta(days=offset)).weekday() < 5 else 0 for offset in range(days))
+            for day, working in self._overrides.items():
+                if day.year == year:
+                    flags[(day - first).days] = 1 if working else 0
+            return bytes(flags), not table_official
+        package = package_year(year)
         flags = bytearray(days)
         for offset in range(days):
             day = first + timedelta(days=offset)
@@ -92,36 +100,13 @@ class WorkingCalendar:
             else:
                 working = day.weekday() < 5 and (day.month, day.day) not in _FIXED_HOLIDAYS
             flags[offset] = 1 if working else 0
-        official = year in self._override_years or (package is not None and _package_is_official(package, year))
+        official = year in self._override_years or (package is not None and package_is_official(package, year))
         return bytes(flags), not official
 
 
-def _package_year(year: int) -> holidays.HolidayBase | None:
-    """``holidays.China`` populated for ``year``, or None when the package has nothing for it."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            cn = holidays.China(years=year)
-    except Exception:  # the package must never take deadline arithmetic down with it
-        return None
-    if not any(d.year == year for d in cn):
-        return None
-    return cn
-
-
-def _package_is_official(cn: holidays.HolidayBase, year: int) -> bool:
-    """Whether the package carries the published schedule for ``year``.
-
-    The package encodes each published State Council notice as make-up workdays
-    (``weekend_workdays``) and the substituted days off (``special_public_holidays``) of
-    that year; a year computed only from the statutory rules has neither.
-    """
-    if any(d.year == year for d in cn.weekend_workdays):
-        return True
-    return year in (getattr(cn, "special_public_holidays", None) or {})
-
-
 @lru_cache(maxsize=32)
-def calendar_for(overrides: tuple[CalendarOverride, ...] = ()) -> WorkingCalendar:
-    """One shared calendar per set of overrides, so each year is computed once per process."""
-    return WorkingCalendar(overrides)
+def calendar_for(
+    overrides: tuple[CalendarOverride, ...] = (), years: tuple[tuple[int, bool], ...] = ()
+) -> WorkingCalendar:
+    """One shared calendar per table content, so each year is computed once per process."""
+    return WorkingCalendar(overrides, years)

@@ -62,6 +62,7 @@ class Decision:
     fired_rules: tuple[str, ...]
     ruleset_version: int
     calendar_estimated: bool = False
+    calendar_version: int = 0
     needs_manual_dispatch: bool = False
     reason: str = ""
     matched_keywords: tuple[str, ...] = ()
@@ -211,6 +212,7 @@ def _build(
         fired_rules=tuple(state.fired),
         ruleset_version=config.version,
         calendar_estimated=deadlines.calendar_estimated if deadlines else False,
+        calendar_version=config.calendar_version,
         needs_manual_dispatch=bool(reasons),
         reason="；".join(reasons),
         matched_keywords=tuple(features.get("hit_keywords", ())),

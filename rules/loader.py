@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import threading
 import time
+from functools import lru_cache
 from typing import Any
 
 from cms.models import (
     Address,
-    CalendarOverride,
+    CalendarVersion,
     Community,
     ConfigStamp,
     Department,
@@ -28,7 +29,8 @@ from cms.models.rulebook import rulebook_content
 from cms.models.timelimits import RequestType
 
 from . import snapshot
-from .snapshot import RulesConfig
+from .calendar import WorkingCalendar, calendar_for
+from .snapshot import CalendarTable, RulesConfig
 
 REFRESH_SECONDS = 1.0
 
@@ -95,10 +97,7 @@ def config_from_database(book_content: dict[str, Any] | None = None, version: in
         )
         for row in TimeLimitRule.objects.all()
     )
-    overrides = tuple(
-        snapshot.CalendarOverride(date=o.date, is_working_day=o.is_working_day, note=o.note)
-        for o in CalendarOverride.objects.order_by("date")
-    )
+    calendar = latest_calendar_table()
     departments = {d.code: snapshot.Department(code=d.code, name=d.name, kind=d.kind) for d in Department.objects.all()}
     return RulesConfig(
         version=version or 0,
@@ -114,10 +113,38 @@ def config_from_database(book_content: dict[str, Any] | None = None, version: in
         escalation_triggers=book.triggers,
         escalation_cap=book.cap,
         sla=sla,
-        calendar_overrides=overrides,
+        calendar_overrides=calendar.days,
+        calendar_years=calendar.years,
+        calendar_version=calendar.version,
         request_types=tuple(RequestType.values),
         area_prefixes=prefixes,
     )
+
+
+NO_CALENDAR_TABLE = CalendarTable(version=0, days=(), years=())
+
+
+def latest_calendar_table() -> CalendarTable:
+    """The latest calendar version; version 0 (the bundled package alone) before any exists."""
+    latest = CalendarVersion.objects.order_by("-number").values("number", "years", "days").first()
+    if latest is None:
+        return NO_CALENDAR_TABLE
+    return snapshot.calendar_from_version(latest["number"], latest["years"], latest["days"])
+
+
+@lru_cache(maxsize=64)
+def calendar_for_version(number: int) -> WorkingCalendar:
+    """The calendar of one recorded version, for recomputing an existing case's deadlines.
+
+    Versions never change, so the answer is cached for the life of the process. Version 0 is
+    the bundled package alone (what deadlines used before the table had a version). Raises
+    ``CalendarVersion.DoesNotExist`` for an unknown number.
+    """
+    if not number:
+        return calendar_for()
+    row = CalendarVersion.objects.values("number", "years", "days").get(number=number)
+    table = snapshot.calendar_from_version(row["number"], row["years"], row["days"])
+    return calendar_for(table.days, table.years)
 
 
 def draft_config() -> RulesConfig:

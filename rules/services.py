@@ -15,7 +15,7 @@ from typing import Any
 from .calendar import WorkingCalendar
 from .decision import Decision, decide, manual_decision
 from .escalation import EscalationDecision, EscalationFacts, escalate, escalation_facts
-from .loader import config_from_database, draft_config, live_config
+from .loader import calendar_for_version, config_from_database, draft_config, live_config
 from .snapshot import RulesConfig
 from .validation import RuleWarning, validate
 
@@ -39,6 +39,20 @@ def decide_request(
 
 def working_calendar() -> WorkingCalendar:
     return live_config().calendar
+
+
+@dataclass(frozen=True)
+class VersionedCalendar:
+    """A working calendar together with the version number deadlines computed on it record."""
+
+    version: int
+    calendar: WorkingCalendar
+
+
+def latest_calendar() -> VersionedCalendar:
+    """The live calendar and its version, taken from one snapshot so the two always agree."""
+    config = live_config()
+    return VersionedCalendar(config.calendar_version, config.calendar)
 
 
 def escalation_for(
@@ -184,10 +198,13 @@ __all__ = [
     "Finding",
     "RuleWarning",
     "Simulation",
+    "VersionedCalendar",
+    "calendar_for_version",
     "check_rule_book",
     "decide_escalation",
     "decide_request",
     "escalation_for",
+    "latest_calendar",
     "overdue_working_days",
     "preview",
     "simulate",

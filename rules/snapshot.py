@@ -164,9 +164,34 @@ class SlaRow:
 
 @dataclass(frozen=True, slots=True)
 class CalendarOverride:
+    """A day that differs from the plain Mon–Fri week (a holiday on a weekday, a make-up workday)."""
+
     date: date
     is_working_day: bool
     note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarTable:
+    """One version of the administrators' working calendar, ready for ``calendar_for``."""
+
+    version: int
+    days: tuple[CalendarOverride, ...]
+    years: tuple[tuple[int, bool], ...]
+
+
+def calendar_from_version(number: int, years: Mapping[str, str], days: Iterable[Mapping[str, Any]]) -> CalendarTable:
+    """A ``CalendarVersion``'s stored JSON (years → status, days) as snapshot values."""
+    return CalendarTable(
+        version=int(number),
+        days=tuple(
+            sorted(
+                (CalendarOverride(date.fromisoformat(d["date"]), bool(d["working"]), d.get("name", "")) for d in days),
+                key=lambda o: o.date,
+            )
+        ),
+        years=tuple(sorted((int(year), status == "official") for year, status in years.items())),
+    )
 
 
 def frozen_map(items: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> Mapping[str, Any]:
@@ -195,6 +220,8 @@ class RulesConfig:
     escalation_cap: int
     sla: tuple[SlaRow, ...]
     calendar_overrides: tuple[CalendarOverride, ...] = ()
+    calendar_years: tuple[tuple[int, bool], ...] = ()
+    calendar_version: int = 0
     request_types: tuple[str, ...] = ("咨询", "建议", "求助", "举报", "投诉")
     timezone: str = "Asia/Shanghai"
     area_prefixes: tuple[str, ...] = ()
@@ -219,7 +246,7 @@ class RulesConfig:
     def calendar(self) -> WorkingCalendar:
         from rules.calendar import calendar_for
 
-        return calendar_for(self.calendar_overrides)
+        return calendar_for(self.calendar_overrides, self.calendar_years)
 
     @cached_property
     def application_order(self) -> Mapping[int, int]:

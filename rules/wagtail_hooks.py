@@ -78,8 +78,19 @@ def register_rules_menu():
     return SubmenuMenuItem("规则引擎", submenu, icon_name="cogs", order=230)
 
 
+def missing_schedule_message(year: int) -> str:
+    return f"{year}年的官方节假日安排尚未录入，当前按估算计算期限；国务院办公厅通知发布后请在“工作日历”中录入并确认"
+
+
+# The State Council publishes next year's schedule in the autumn; from November on it is due.
+NEXT_YEAR_WARNING_MONTH = 11
+
+
 class CalendarStatusPanel(Component):
-    """Warns on the dashboard when this or next year's deadlines rest on an estimated calendar."""
+    """The working calendar's state on the dashboard, with a warning when deadlines rest on estimates.
+
+    This year estimated: always warned. Next year estimated: warned from 1 November (local time).
+    """
 
     name = "calendar_status"
     order = 150
@@ -88,19 +99,24 @@ class CalendarStatusPanel(Component):
     def get_context_data(self, parent_context=None):
         from django.utils import timezone
 
-        from .services import working_calendar
+        from .services import latest_calendar
 
-        this_year = timezone.localdate().year
-        years = [this_year, this_year + 1]
-        calendar = working_calendar()
+        today = timezone.localdate()
+        latest = latest_calendar()
+        years = [today.year, today.year + 1]
+        estimated = [y for y in years if latest.calendar.is_estimated(y)]
+        warned = [y for y in estimated if y == today.year or today.month >= NEXT_YEAR_WARNING_MONTH]
         return {
             "years": years,
-            "estimated_years": [y for y in years if calendar.is_estimated(y)],
-            "override_url": reverse("wagtailsnippets_cms_calendaroverride:list"),
+            "official_years": [y for y in years if y not in estimated],
+            "estimated_years": estimated,
+            "warnings": [missing_schedule_message(y) for y in warned],
+            "version": latest.version,
+            "calendar_url": reverse("wagtailsnippets_cms_calendaryear:list"),
         }
 
 
 @hooks.register("construct_homepage_panels")
 def add_calendar_status_panel(request, panels):
-    if request.user.has_perm("cms.view_calendaroverride"):
+    if request.user.has_perm("cms.view_calendaryear"):
         panels.append(CalendarStatusPanel())

@@ -1,5 +1,6 @@
 """Configuration and content that administrators edit in the Wagtail admin."""
 
+from .calendar import CalendarDay, CalendarStatus, CalendarVersion, CalendarYear, DaySource
 from .categories import RequestCategory
 from .content import HomePage, PolicyIndexPage, PolicyPage, ServiceFAQ, ServiceIndexPage, ServiceItemPage
 from .departments import Department
@@ -9,14 +10,18 @@ from .regions import Address, Alley, Community, District, Grid, GridDuty, GridPo
 from .replies import ReplyTemplate, ReplyUsage, ResponsePriority
 from .rulebook import EscalationLevel, EscalationTrigger, RoutingRule, RuleBook, RulesetVersion
 from .stamp import ConfigStamp
-from .timelimits import CalendarOverride, RequestType, TimeLimitRule, Urgency
+from .timelimits import RequestType, TimeLimitRule, Urgency
 
 __all__ = [
     "Address",
     "Alley",
-    "CalendarOverride",
+    "CalendarDay",
+    "CalendarStatus",
+    "CalendarVersion",
+    "CalendarYear",
     "Community",
     "ConfigStamp",
+    "DaySource",
     "Department",
     "District",
     "EscalationLevel",

@@ -1,4 +1,4 @@
-"""The time-limit policy of 民有所呼、即接即办 and the working calendar's official exceptions."""
+"""The time-limit policy of 民有所呼、即接即办 (the working calendar lives in ``cms.models.calendar``)."""
 
 from __future__ import annotations
 
@@ -50,24 +50,3 @@ class TimeLimitRule(models.Model):
     def clean(self) -> None:
         if not self.feedback_same_day and not self.feedback_working_days:
             raise ValidationError({"feedback_working_days": "不是当日反馈时，必须填写反馈时限（工作日）。"})
-
-
-class CalendarOverride(models.Model):
-    """An official holiday or make-up workday that the bundled calendar lacks or gets wrong.
-
-    Entering any override for a year marks that year's schedule as official.
-    """
-
-    date = models.DateField("日期", unique=True)
-    is_working_day = models.BooleanField("是否工作日", help_text="勾选：调休上班日；不勾选：法定节假日。")
-    note = models.CharField("说明", max_length=128, blank=True)
-
-    panels = [FieldRowPanel([FieldPanel("date"), FieldPanel("is_working_day")]), FieldPanel("note")]
-
-    class Meta:
-        verbose_name = "工作日历调整"
-        verbose_name_plural = "工作日历调整"
-        ordering = ["date"]
-
-    def __str__(self) -> str:
-        return f"{self.date:%Y-%m-%d} {'上班' if self.is_working_day else '放假'}"

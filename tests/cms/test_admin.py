@@ -6,7 +6,8 @@ from django.urls import reverse
 from cms.models import (
     Address,
     Alley,
-    CalendarOverride,
+    CalendarDay,
+    CalendarYear,
     Community,
     Department,
     District,
@@ -34,7 +35,8 @@ SNIPPETS = [
     Department,
     RequestCategory,
     TimeLimitRule,
-    CalendarOverride,
+    CalendarYear,
+    CalendarDay,
 ]
 
 

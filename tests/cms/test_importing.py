@@ -10,7 +10,8 @@ from django.core.management.base import CommandError
 from cms.importing import ReferenceImportError, import_reference
 from cms.models import (
     Address,
-    CalendarOverride,
+    CalendarDay,
+    CalendarYear,
     Department,
     Grid,
     PolicyPage,
@@ -33,10 +34,11 @@ def test_import_counts_equal_reference_files(reference_data):
     assert PolicyPage.objects.live().count() == 10
     assert TimeLimitRule.objects.count() == 10
     assert StaffMember.objects.filter(role=StaffRole.GRID_LEADER).count() == 37
-    assert set(CalendarOverride.objects.filter(date__year=2026).values_list("date", flat=True)) == {
+    assert set(CalendarDay.objects.filter(date__year=2026, is_working_day=True).values_list("date", flat=True)) == {
         date.fromisoformat(d)
         for d in ["2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"]
     }
+    assert CalendarYear.objects.get(year=2026).status == "official"
 
 
 def test_first_import_reports_created_rows_per_file(reference_data):

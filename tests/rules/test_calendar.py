@@ -134,3 +134,14 @@ def test_calendars_are_shared_per_set_of_overrides():
     one = (CalendarOverride(date(2027, 1, 2), True),)
     assert calendar_for(one) is calendar_for(one)
     assert calendar_for(one) is not calendar_for(())
+
+
+def test_a_year_of_the_table_is_the_plain_week_plus_its_days():
+    days = (CalendarOverride(date(2026, 10, 8), False, "国庆节"), CalendarOverride(date(2026, 10, 10), True))
+    cal = WorkingCalendar(days, years=((2026, True), (2027, False)))
+    assert cal.is_working_day(date(2026, 10, 1)) is True  # not in the table: an ordinary Thursday
+    assert cal.is_working_day(date(2026, 10, 8)) is False
+    assert cal.is_working_day(date(2026, 10, 10)) is True
+    assert (cal.is_estimated(2026), cal.is_estimated(2027)) == (False, True)
+    assert cal.is_working_day(date(2027, 1, 1)) is True  # an estimated table year without days
+    assert cal.is_working_day(date(2028, 1, 3)) is False  # outside the table: the package (元旦 observed)

@@ -234,10 +234,12 @@ def test_dashboard_flags_years_without_an_official_calendar(admin_client_zh, tim
     loader.live.invalidate()
     html = admin_client_zh.get(reverse("wagtailadmin_home")).content.decode()
     assert "data-calendar-status" in html
-    assert "2027年的官方放假安排尚未录入" in html
-    from cms.models import CalendarOverride
+    assert "2027年的官方节假日安排尚未录入" in html
+    from cms.calendar import confirm_year, seed_year
 
-    CalendarOverride.objects.create(date="2027-02-06", is_working_day=True, note="调休上班")
+    seed_year(2027)
+    confirm_year(2027)
     loader.live.invalidate()
     html = admin_client_zh.get(reverse("wagtailadmin_home")).content.decode()
-    assert "均已有官方放假安排" in html
+    assert "尚未录入" not in html
+    assert "2026年、2027年已确认官方安排" in html
