@@ -110,7 +110,7 @@ def next_card_moment(
     issued = issued_colours(case) if issued is None else issued
     if CardColour.RED in issued:
         return None
-    moments = card_moments(case.complete_due, policy or HandlingPolicy.load())
+    moments = card_moments(case.complete_due, policy or HandlingPolicy.load(), engine.calendar_of(case))
     pending = [c for c in due_colours(case, moments) if c not in issued]
     return min(moments.for_colour(c) for c in pending) if pending else None
 
@@ -130,7 +130,7 @@ def issue_due_cards(case: Case, assignments: Sequence[Assignment], now: datetime
     if CardColour.RED in issued:
         return []
     policy = HandlingPolicy.load()
-    moments = card_moments(case.complete_due, policy)
+    moments = card_moments(case.complete_due, policy, engine.calendar_of(case))
     lead = next((a for a in assignments if a.active and a.role == Assignment.Role.LEAD), None)
     created = []
     for colour in due_colours(case, moments):

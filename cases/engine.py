@@ -72,6 +72,17 @@ def calendar_for_version(number: int) -> Any:
     return services.calendar_for_version(number)
 
 
+def calendar_of(case: Any) -> Any:
+    """The working calendar ``case``'s deadlines were computed on (the live one if none is recorded).
+
+    Recomputing a deadline of an existing case (an extension, a pause, a card) counts on this
+    calendar, so that a later edit of the working calendar never moves what was already promised.
+    """
+    if case.calendar_version is None:
+        return latest_calendar().calendar
+    return calendar_for_version(case.calendar_version)
+
+
 def overdue_working_days(complete_due: datetime, now: datetime) -> int:
     from rules import services
 

@@ -132,7 +132,7 @@ def next_check_moment(case: Case, assignments: Sequence[Assignment], now: dateti
             )
             if further.level > max(case.escalation_level, decided.level):
                 due_day = case.complete_due.astimezone(local_zone()).date()
-                boundary = engine.working_calendar().add_working_days(due_day, days + 1)
+                boundary = engine.calendar_of(case).add_working_days(due_day, days + 1)
                 candidates.append(end_of_day(boundary) + GRACE)
     card = next_card_moment(case)
     if card is not None:

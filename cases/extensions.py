@@ -131,7 +131,7 @@ def extended_due(case: Case, working_days: int) -> datetime:
     original one, and keeps any shift a pause has already made.
     """
     day = timezone.localtime(case.complete_due, local_zone()).date()
-    return end_of_day(engine.working_calendar().add_working_days(day, working_days))
+    return end_of_day(engine.calendar_of(case).add_working_days(day, working_days))
 
 
 @retry_when_locked

@@ -71,7 +71,7 @@ def pause_case(case: Case | int, *, actor: Any, reason_code: str, note: str = ""
         today = timezone.localtime(now, local_zone()).date()
         case.paused_at = now
         case.pause_reason = reason
-        case.pause_ends_at = end_of_day(engine.working_calendar().add_working_days(today, remaining))
+        case.pause_ends_at = end_of_day(engine.calendar_of(case).add_working_days(today, remaining))
         _event(
             case,
             EventKind.PAUSED,
@@ -109,9 +109,9 @@ def resume_at_cap(case: Case, now: datetime) -> None:
     case.save(update_fields=[*PAUSE_FIELDS, "updated_at"])
 
 
-def _shift(moment: datetime, working_days: int) -> datetime:
+def _shift(calendar: Any, moment: datetime, working_days: int) -> datetime:
     local = timezone.localtime(moment, local_zone())
-    day = engine.working_calendar().add_working_days(local.date(), working_days)
+    day = calendar.add_working_days(local.date(), working_days)
     return datetime.combine(day, local.time(), tzinfo=local_zone())
 
 
@@ -122,16 +122,16 @@ def resume(case: Case, actor: Actor, now: datetime, *, note: str = "") -> int:
     what was left of the cap; a deadline already passed when the case was paused stays.
     """
     policy = HandlingPolicy.load()
-    calendar = engine.working_calendar()
+    calendar = engine.calendar_of(case)
     zone = local_zone()
     paused_day = timezone.localtime(case.paused_at, zone).date()
     today = timezone.localtime(now, zone).date()
     days = min(calendar.working_days_between(paused_day, today), remaining_pause_days(case, policy))
     if days:
         if case.feedback_due and case.feedback_at is None and case.feedback_due >= case.paused_at:
-            case.feedback_due = _shift(case.feedback_due, days)
+            case.feedback_due = _shift(calendar, case.feedback_due, days)
         if case.complete_due and case.resolved_at is None and case.complete_due >= case.paused_at:
-            case.complete_due = _shift(case.complete_due, days)
+            case.complete_due = _shift(calendar, case.complete_due, days)
     case.paused_working_days += days
     paused_at = case.paused_at
     case.paused_at = None

@@ -48,7 +48,7 @@ def return_window_end(assignment: Assignment, policy: HandlingPolicy | None = No
     """The last moment the unit may return the case without approval."""
     policy = policy or HandlingPolicy.load()
     dispatched = timezone.localtime(assignment.dispatched_at, local_zone()).date()
-    last_day = engine.working_calendar().add_working_days(dispatched, policy.return_window_working_days)
+    last_day = engine.calendar_of(assignment.case).add_working_days(dispatched, policy.return_window_working_days)
     return end_of_day(last_day)
 
 

@@ -1092,15 +1092,7 @@ def _fresh_ack_due(case: Case, now: datetime) -> datetime | None:
     return now + timedelta(minutes=case.ack_window_minutes)
 
 
-def calendar_of(case: Case) -> Any:
-    """The working calendar ``case``'s deadlines were computed on (the live one if none is recorded).
-
-    Recomputing a deadline of an existing case (an extension, say) counts on this calendar, so
-    that a later edit of the working calendar never moves what was already promised.
-    """
-    if case.calendar_version is None:
-        return engine.latest_calendar().calendar
-    return engine.calendar_for_version(case.calendar_version)
+calendar_of = engine.calendar_of
 
 
 def _set_policy_deadlines(

@@ -43,6 +43,13 @@ def tickets(response) -> list[str]:
     return [case.ticket_number for case in response.context["page"]]
 
 
+REPLY_SNIPPET_PERMISSIONS = sorted(
+    f"cms.{action}_{model}"
+    for model in ("replytemplate", "responsepriority")
+    for action in ("add", "change", "delete", "view")
+)
+
+
 def test_role_groups_open_the_admin_and_the_case_screens(reference_data):
     groups = {
         g.name: sorted(f"{p.content_type.app_label}.{p.codename}" for p in g.permissions.all())
@@ -56,6 +63,7 @@ def test_role_groups_open_the_admin_and_the_case_screens(reference_data):
             "cases.dispatch_case",
             "cases.view_case",
             "cases.view_case_scores",
+            *REPLY_SNIPPET_PERMISSIONS,
             "wagtailadmin.access_admin",
         ],
         "区督办": [
@@ -63,6 +71,7 @@ def test_role_groups_open_the_admin_and_the_case_screens(reference_data):
             "cases.dispatch_case",
             "cases.view_case",
             "cases.view_case_scores",
+            *sorted([*REPLY_SNIPPET_PERMISSIONS, "cms.change_handlingpolicy"]),
             "wagtailadmin.access_admin",
         ],
     }

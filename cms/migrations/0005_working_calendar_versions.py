@@ -54,7 +54,7 @@ def carry_overrides_over(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cms', '0003_handling_policy'),
+        ('cms', '0004_reply_templates_and_priorities'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
