@@ -7,6 +7,8 @@ import pytest
 from cases import escalation, extensions
 from cases.errors import CasePermissionDenied, CaseValidationError, InvalidTransition
 from cases.models import EventKind, ExtensionRequest, Notification
+from cms.calendar import record_version
+from cms.models import CalendarDay
 
 from .conftest import at
 from .national_day import handle
@@ -179,3 +181,18 @@ def test_extension_days_must_be_a_positive_number(holiday_case, people):
         with pytest.raises(CaseValidationError) as excinfo:
             extensions.request_extension(holiday_case, actor=people["drain"], working_days=value, reason="等待配件")
         assert excinfo.value.problems[0].message == "请填写延期的工作日数（至少1个工作日）。"
+
+
+def test_an_extension_counts_on_the_calendar_version_the_case_recorded(holiday_case, people, holiday_clock):
+    """A holiday added to the calendar after intake does not move this case's extended deadline."""
+    handle(holiday_case, people)
+    recorded = holiday_case.calendar_version
+    CalendarDay.objects.create(date="2026-10-14", is_working_day=False, name="临时停工", source="admin")
+    assert record_version("新增 2026-10-14 临时停工").number == recorded + 1
+
+    holiday_clock.move_to(at(2026, 10, 9, 10, 0))
+    record = extensions.request_extension(holiday_case, actor=people["drain"], working_days=3, reason="需协调物业")
+    extensions.approve_extension(record, actor=people["dispatcher"])
+    holiday_case.refresh_from_db()
+    # Monday 12 October + 3 working days on the recorded calendar (14 October still a working day).
+    assert (holiday_case.complete_due, holiday_case.calendar_version) == (at(2026, 10, 15, 23, 59, 59), recorded)
