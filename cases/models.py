@@ -3,6 +3,8 @@ notifications and photos. Models keep data and invariants; workflows are in ``ca
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -530,6 +532,7 @@ class ReturnRequest(models.Model):
         PENDING = "pending", "待审核"
         APPROVED = "approved", "同意退单"
         REFUSED = "refused", "驳回退单"
+        WITHDRAWN = "withdrawn", "已撤销"
 
     case = models.ForeignKey(Case, models.CASCADE, related_name="return_requests", verbose_name="工单")
     assignment = models.ForeignKey(Assignment, models.CASCADE, related_name="return_requests", verbose_name="承办分派")
@@ -575,6 +578,7 @@ class ExtensionRequest(models.Model):
         PENDING = "pending", "待审核"
         APPROVED = "approved", "批准延期"
         REFUSED = "refused", "驳回延期"
+        WITHDRAWN = "withdrawn", "已撤销"
 
     case = models.ForeignKey(Case, models.CASCADE, related_name="extension_requests", verbose_name="工单")
     assignment = models.ForeignKey(
@@ -610,6 +614,24 @@ class ExtensionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}·延期{self.working_days}个工作日·{self.get_state_display()}"
+
+
+def withdraw_pending_requests(
+    *, case: Case, assignments: list[Assignment] | None = None, at: datetime, note: str
+) -> int:
+    """Close the 退单/延期 requests still waiting for a decision when their unit leaves the case.
+
+    A request of a unit that no longer handles the case must not be approved afterwards.
+    """
+    returns = ReturnRequest.objects.filter(case=case, state=ReturnRequest.State.PENDING)
+    extensions = ExtensionRequest.objects.filter(case=case, state=ExtensionRequest.State.PENDING)
+    if assignments is not None:
+        returns = returns.filter(assignment__in=assignments)
+        extensions = extensions.filter(assignment__in=assignments)
+    changed = {"decided_at": at, "decided_by_label": "系统", "decision_note": note}
+    return returns.update(state=ReturnRequest.State.WITHDRAWN, **changed) + extensions.update(
+        state=ExtensionRequest.State.WITHDRAWN, **changed
+    )
 
 
 class CardColour(models.TextChoices):

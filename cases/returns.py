@@ -23,7 +23,7 @@ from . import engine
 from .errors import CaseNotFound, CasePermissionDenied, CaseValidationError, FieldProblem, InvalidTransition
 from .escalation import end_of_day, local_zone
 from .locking import retry_when_locked
-from .models import Assignment, Case, CaseStatus, EventKind, ReturnRequest, UnitKind
+from .models import Assignment, Case, CaseStatus, EventKind, ReturnRequest, UnitKind, withdraw_pending_requests
 from .notifications import notify, staff_for_handlers, staff_for_unit
 from .permissions import Actor, acts_for
 from .services import (
@@ -166,6 +166,7 @@ def _hand_back(case: Case, a: Assignment, who: Actor, now: datetime, record: Ret
     a.returned_at = now
     a.return_reason = text
     a.save(update_fields=["active", "status", "returned_at", "return_reason"])
+    withdraw_pending_requests(case=case, assignments=[a], at=now, note="承办单位已退单，申请自动撤销。")
     previous = case.status
     payload: dict[str, Any] = {
         "unit": a.unit_code,

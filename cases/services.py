@@ -65,6 +65,7 @@ from .models import (
     SupervisionReason,
     TicketCounter,
     UnitKind,
+    withdraw_pending_requests,
 )
 from .notifications import Delivery, notify, notify_all, staff_for_handlers, staff_for_unit, staff_for_units
 from .permissions import SYSTEM, Actor, actor_for, acts_for, can_dispatch, visible_cases
@@ -1169,6 +1170,7 @@ def merge_case(
         previous = case.status
         released = list(case.assignments.filter(active=True).select_related("department"))
         Assignment.objects.filter(pk__in=[a.pk for a in released]).update(active=False)
+        withdraw_pending_requests(case=case, at=now, note="工单已合并，申请自动撤销。")
         Case.objects.filter(merged_into=case).update(merged_into=target, updated_at=now)
         added = 1 + case.repeat_count
         case.status = S.MERGED

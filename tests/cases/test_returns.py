@@ -6,9 +6,9 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from cases import returns, services
+from cases import extensions, returns, services
 from cases.errors import CasePermissionDenied, CaseValidationError, InvalidTransition
-from cases.models import CaseStatus, EventKind, Notification, ReturnRequest
+from cases.models import CaseStatus, EventKind, ExtensionRequest, Notification, ReturnRequest
 from cms.models import HandlingPolicy
 
 from .conftest import at, story_submission
@@ -242,3 +242,21 @@ def test_return_report_needs_the_scores_permission(client, people):
         response = client.get(reverse("cases_returns_report"), query)
         assert response.status_code == 302
         assert response.url == reverse("wagtailadmin_home")
+
+
+def test_an_approved_return_withdraws_the_units_pending_extension(holiday_case, people, holiday_clock):
+    lead = lead_of(holiday_case)
+    services.acknowledge(lead, actor=people["drain"])
+    holiday_clock.move_to(at(2026, 10, 9, 9, 0))
+    extension = extensions.request_extension(holiday_case, actor=people["drain"], working_days=2, reason="等物业")
+    record = returns.request_return(lead, actor=people["drain"], reason_code=REASON, note="属于物业管理范围。")
+    holiday_clock.move_to(at(2026, 10, 9, 11, 0))
+    returns.approve_return(record, actor=people["dispatcher"])
+    extension.refresh_from_db()
+    assert (extension.state, extension.decided_at, extension.decision_note) == (
+        ExtensionRequest.State.WITHDRAWN,
+        at(2026, 10, 9, 11, 0),
+        "承办单位已退单，申请自动撤销。",
+    )
+    with pytest.raises(InvalidTransition):
+        extensions.approve_extension(extension, actor=people["dispatcher"])
