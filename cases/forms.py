@@ -88,8 +88,9 @@ class ActionForm(forms.Form):
 
 
 class ScoresForm(forms.Form):
-    start = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))
+    # An <input type="date"> only accepts ISO dates, whatever the language of the page.
+    start = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, data=None, **kwargs) -> None:
         today = timezone.localdate()

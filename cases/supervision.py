@@ -50,7 +50,7 @@ def _event(case: Case, actor: Actor, now: datetime, order: SupervisionOrder, act
         assignment=order.assignment,
         from_status=case.status,
         to_status=case.status,
-        payload={"action": action, "number": order.number, "reason": order.reason, **extra},
+        payload={"action": action, "number": order.number, "reason_code": order.reason, **extra},
     )
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.forms.auth import LoginForm
 
 
 def _department_choices() -> list[tuple[str, str]]:
@@ -84,3 +85,11 @@ class CalendarDayForm(WagtailAdminModelForm):
 
         self.instance.source = DaySource.ADMIN
         return super().save(commit=commit)
+
+
+class AdminLoginForm(LoginForm):
+    """Wagtail's login form labels its password field with the bare field name ("Password")."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["password"].label = "密码"

@@ -156,6 +156,9 @@ WAGTAIL_I18N_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "search.admin_search"}}
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("zh-hans", "简体中文")]
 WAGTAIL_USER_TIME_ZONES = ["Asia/Shanghai"]
+# Avatars from gravatar.com would leak a hash of each e-mail and are often unreachable in mainland China.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAILADMIN_USER_LOGIN_FORM = "cms.forms.AdminLoginForm"
 
 # Where the reference data of the demo district lives inside the project.
 REFERENCE_DATA_DIR = BASE_DIR / "data" / "jinan"

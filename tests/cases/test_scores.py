@@ -94,6 +94,9 @@ def test_scores_page_charts_and_xlsx_export(client, people, month):
     assert all("http" not in chart.replace('xmlns="http://www.w3.org/2000/svg"', "") for chart in charts)
     assert "<script src=" not in content.split("<main", 1)[1]
     assert 'data-rate="0.5"' in content and ">50.0%<" in content
+    # A date input only shows ISO dates; the zh-hans format (2026/03/01) would leave it blank.
+    assert 'type="date" name="start" value="2026-03-01"' in content
+    assert 'class="table-scroll"' in content  # the wide table scrolls inside Wagtail's content area
 
     response = client.get(reverse("cases_scores"), {"start": "2026-03-01", "end": "2026-03-31", "format": "xlsx"})
     assert response["Content-Disposition"] == 'attachment; filename="scores-20260301-20260331.xlsx"'

@@ -50,7 +50,7 @@ def test_a_red_card_opens_an_order_for_the_lead_unit(overdue_order, eve_case):  
     assert event.payload == {
         "action": "issued",
         "number": order.number,
-        "reason": "overdue",
+        "reason_code": "overdue",
         "label": f"督办单{order.number}：逾期未办结",
     }
     assert sorted(Notification.objects.filter(kind=EventKind.SUPERVISED).values_list("recipient_label", "message")) == [

@@ -1,5 +1,7 @@
 """Every admin listing and edit page of the configuration model renders for an administrator."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -156,3 +158,13 @@ def test_grid_policy_settings_page_renders(admin_client_zh):
 def test_service_item_listing_search_matches_keywords(admin_client_zh):
     html = admin_client_zh.get(reverse("service_items:index"), {"q": "吃低保"}).content.decode()
     assert "最低生活保障申请" in html
+
+
+def test_login_page_is_chinese_and_loads_no_outside_avatar(client, db):
+    html = client.get("/admin/login/").content.decode()
+    label = re.search(r'<label class="w-field__label" for="id_password"[^>]*>\s*([^<\s]+)', html)
+    assert label is not None and label.group(1) == "密码"
+
+
+def test_avatars_never_come_from_gravatar(admin_client_zh):
+    assert "gravatar.com" not in admin_client_zh.get("/admin/").content.decode()
