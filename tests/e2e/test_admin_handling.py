@@ -486,13 +486,14 @@ def test_scores_count_returns_extensions_cards_and_orders(staff, open_page, shot
     assert round(undeducted - drain.composite_score, 1) == 7.0
 
     for table, name in (("部门考核", DRAIN), ("街道（镇）考核", "泉城路街道")):
-        row = supervisor.locator(f'h2:text-is("{table}") + .table-scroll table tr[data-name="{name}"] td')
-        expect(row.nth(0)).to_have_text(name)
-        expect(row.nth(9)).to_have_text("1")  # 退单
-        expect(row.nth(10)).to_have_text("1／3")  # 延期（次／工作日）
-        expect(row.nth(11)).to_have_text("1")  # 黄牌
-        expect(row.nth(12)).to_have_text("1")  # 红牌
-        expect(row.nth(13)).to_have_text("1")  # 督办单
+        found = supervisor.locator(f'h2:text-is("{table}") + .table-scroll table tr[data-name="{name}"]')
+        expect(found.locator("th")).to_have_text(name)
+        row = found.locator("td")
+        expect(row.nth(8)).to_have_text("1")  # 退单
+        expect(row.nth(9)).to_have_text("1／3")  # 延期（次／工作日）
+        expect(row.nth(10)).to_have_text("1")  # 黄牌
+        expect(row.nth(11)).to_have_text("1")  # 红牌
+        expect(row.nth(12)).to_have_text("1")  # 督办单
     composite = supervisor.locator(f'tr[data-name="{DRAIN}"] [data-composite]').first
     expect(composite).to_have_text(str(drain.composite_score))
     loaded(supervisor)
