@@ -524,7 +524,26 @@ class CasePhoto(models.Model):
         return self.file.name
 
 
-class ReturnRequest(models.Model):
+class ReviewedRequest(models.Model):
+    """Who asked and who decided: the part every request awaiting the subdistrict's decision shares."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="申请人"
+    )
+    requested_by_label = models.CharField("申请人姓名", max_length=128, blank=True)
+    requested_at = models.DateTimeField("申请时间")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="审核人"
+    )
+    decided_by_label = models.CharField("审核人姓名", max_length=128, blank=True)
+    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
+    decision_note = models.TextField("审核意见", blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class ReturnRequest(ReviewedRequest):
     """One 退单 by a unit: direct within the return window, otherwise a request the subdistrict decides."""
 
     class State(models.TextChoices):
@@ -540,17 +559,6 @@ class ReturnRequest(models.Model):
     note = models.TextField("退单说明", blank=True)
     state = models.CharField("状态", max_length=16, choices=State.choices)
     window_ends_at = models.DateTimeField("自行退单截止时间")
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="申请人"
-    )
-    requested_by_label = models.CharField("申请人姓名", max_length=128, blank=True)
-    requested_at = models.DateTimeField("申请时间")
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="审核人"
-    )
-    decided_by_label = models.CharField("审核人姓名", max_length=128, blank=True)
-    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
-    decision_note = models.TextField("审核意见", blank=True)
 
     class Meta:
         verbose_name = "退单记录"
@@ -571,7 +579,7 @@ class ReturnRequest(models.Model):
         return self.state == self.State.DIRECT
 
 
-class ExtensionRequest(models.Model):
+class ExtensionRequest(ReviewedRequest):
     """延期: the lead unit asks for more working days before the deadline; the dispatcher decides."""
 
     class State(models.TextChoices):
@@ -587,20 +595,9 @@ class ExtensionRequest(models.Model):
     working_days = models.PositiveSmallIntegerField("申请延期（工作日）")
     reason = models.TextField("延期理由")
     state = models.CharField("状态", max_length=16, choices=State.choices, default=State.PENDING)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="申请人"
-    )
-    requested_by_label = models.CharField("申请人姓名", max_length=128, blank=True)
-    requested_at = models.DateTimeField("申请时间")
     approved_working_days = models.PositiveSmallIntegerField("批准延期（工作日）", null=True, blank=True)
     previous_due = models.DateTimeField("原办结时限", null=True, blank=True)
     new_due = models.DateTimeField("延期后办结时限", null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="审核人"
-    )
-    decided_by_label = models.CharField("审核人姓名", max_length=128, blank=True)
-    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
-    decision_note = models.TextField("审核意见", blank=True)
 
     class Meta:
         verbose_name = "延期申请"

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.bench.common import machine, prepare_database  # noqa: E402
+from tests.bench.common import machine, prepare_database, write_section  # noqa: E402
 
 SECTION = "## 工单 (cases)"
 
@@ -335,18 +335,6 @@ def render(results: list[dict], args) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(text: str) -> None:
-    path = ROOT / "BENCHMARKS.md"
-    current = path.read_text("utf-8") if path.exists() else "# Benchmarks\n"
-    if SECTION in current:
-        head, rest = current.split(SECTION, 1)
-        tail = rest[rest.find("\n## ") + 1 :] if "\n## " in rest else ""
-        current = head + text + ("\n" + tail if tail else "")
-    else:
-        current = current.rstrip("\n") + "\n\n" + text
-    path.write_text(current, "utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--existing", type=int, default=100_000, help="cases present before the intake run")
@@ -369,7 +357,7 @@ def main() -> None:
         text = render([kept[k] for k in sorted(kept, key=lambda k: k != "sqlite")], args)
         print(text)
         if args.write:
-            write_section(text)
+            write_section(SECTION, text)
         return
     print(json.dumps(machine(), ensure_ascii=False))
     result = run(args.database_url, args)
@@ -382,7 +370,7 @@ def main() -> None:
     text = render([kept[k] for k in sorted(kept, key=lambda k: k != "sqlite")], args)
     print(text)
     if args.write:
-        write_section(text)
+        write_section(SECTION, text)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.bench.common import machine, prepare_database  # noqa: E402
+from tests.bench.common import machine, prepare_database, write_section  # noqa: E402
 
 SECTION = "## Resident pages"
 GRID_ADDRESS = "历下区泉城路街道芙蓉街16号"  # data/jinan/regions.json, grid-furongli-02
@@ -206,18 +206,6 @@ def render(info: dict, results: list[dict], weight: dict) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str) -> None:
-    path = ROOT / "BENCHMARKS.md"
-    current = path.read_text("utf-8")
-    if SECTION in current:
-        head, rest = current.split(SECTION, 1)
-        tail = rest[rest.find("\n## ") + 1 :] if "\n## " in rest else ""
-        current = head + text + ("\n" + tail if tail else "")
-    else:
-        current = current.rstrip("\n") + "\n\n" + text
-    path.write_text(current, "utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300, help="measured requests per page (at least 200)")
@@ -271,7 +259,7 @@ def main() -> None:
     text = render(info, results, weight)
     print(text)
     if args.write:
-        write_section(text)
+        write_section(SECTION, text)
         print("已写入 BENCHMARKS.md")
 
 

@@ -15,7 +15,6 @@ import json
 import os
 import platform
 import random
-import re
 import statistics
 import sys
 import time
@@ -31,6 +30,7 @@ from rules.decision import decide  # noqa: E402
 from rules.engine import RulesEngine, compile_routing  # noqa: E402
 from rules.features import extract_features  # noqa: E402
 from rules.snapshot import RoutingRow, RowActions, RowConditions, RulesConfig, load_reference  # noqa: E402
+from tests.bench.common import write_section  # noqa: E402
 
 SECTION = "## 规则引擎 (rules)"
 
@@ -228,17 +228,6 @@ def markdown(info: dict[str, str], results: Sequence[tuple[str, dict[str, float]
     return "\n".join(lines)
 
 
-def write_section(text: str, path: Path) -> None:
-    """Replace (or append) only our section; other sections of BENCHMARKS.md stay as they are."""
-    current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: text + "\n", current, count=1)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text + "\n"
-    path.write_text(updated.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5000)
@@ -248,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     text = markdown(info, results, extra)
     print(text)
     if args.write:
-        write_section(text, ROOT / "BENCHMARKS.md")
+        write_section(SECTION, text)
         print(f"已写入 {ROOT / 'BENCHMARKS.md'}")
     full = results[1][1]
     if full["per_cpu_s"] < 2000 or full["cpu_p99_us"] > 5000:

@@ -14,7 +14,6 @@ import argparse
 import os
 import platform
 import random
-import re
 import sqlite3
 import sys
 import time
@@ -31,6 +30,7 @@ from search.backends.embedded import BIGRAM_FIELDS, WORD_FIELDS, EmbeddedBackend
 from search.documents import SearchDocument, load_category_terms, load_reference_documents  # noqa: E402
 from search.evaluate import DEFAULT_EVAL_FILE, evaluate, load_eval_file  # noqa: E402
 from search.text import QueryPlan  # noqa: E402
+from tests.bench.common import write_section  # noqa: E402
 
 DATA = ROOT / "data" / "jinan"
 SECTION = "## 搜索 (search)"
@@ -248,17 +248,6 @@ def measure(docs_extra: int, repeat: int) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str, path: Path) -> None:
-    """Replace (or append) only our section; other sections of BENCHMARKS.md stay as they are."""
-    current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: text + "\n", current, count=1)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text + "\n"
-    path.write_text(updated.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--docs", type=int, default=20000, help="generated documents added to the reference 86")
@@ -268,7 +257,7 @@ def main() -> int:
     text = measure(args.docs, args.repeat)
     print(text)
     if args.write:
-        write_section(text, ROOT / "BENCHMARKS.md")
+        write_section(SECTION, text)
         print(f"已写入 {ROOT / 'BENCHMARKS.md'}")
     return 0
 

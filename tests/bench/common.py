@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -49,3 +50,15 @@ def prepare_database(url: str | None, prefix: str) -> tuple[str, Callable[[], No
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     return urlunsplit(parts._replace(path=f"/{name}")), drop
+
+
+def write_section(section: str, text: str, path: Path | None = None) -> None:
+    """Replace (or append) one ``## …`` section of BENCHMARKS.md; the other sections stay as they are."""
+    path = path or Path(__file__).resolve().parents[2] / "BENCHMARKS.md"
+    current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    pattern = re.compile(rf"^{re.escape(section)}\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(current):
+        updated = pattern.sub(lambda _: text.rstrip("\n") + "\n\n", current, count=1)
+    else:
+        updated = current.rstrip("\n") + "\n\n" + text + "\n"
+    path.write_text(updated.rstrip("\n") + "\n", encoding="utf-8")
