@@ -59,6 +59,32 @@ PAGES = [
 ]
 
 
+TRACK_RESULT = PageCase("track result `/track/` (a submitted case, after lookup)", "/track/", "办理进程")
+
+
+def tracked_client():
+    """A client whose session has proven one submitted case (the GET /track/ a resident reloads)."""
+    from django.test import Client
+
+    from cases.services import CaseSubmission, submit_case
+
+    phone = "13800138000"
+    submission = CaseSubmission(
+        request_type="投诉",
+        text="小区门口下水道堵塞，污水外溢，希望尽快疏通。",
+        channel="web",
+        address=GRID_ADDRESS,
+        reporter_phone=phone,
+        idempotency_key="bench-pages-track",
+    )
+    ticket = submit_case(submission).case.ticket_number
+    client = Client(HTTP_HOST="127.0.0.1")
+    response = client.post("/track/", {"ticket_number": ticket, "phone": phone})
+    if response.status_code != 302:
+        raise SystemExit(f"查询工单失败：{response.status_code} {response.content[:300]!r}")
+    return client
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -238,6 +264,8 @@ def main() -> None:
         for page in PAGES:
             print(f"测量 {page.path} …", flush=True)
             results.append(measure(client, page, args.requests, args.warmup))
+        print("测量 /track/（已查询到的工单：状态、阶段、时间线）…", flush=True)
+        results.append(measure(tracked_client(), TRACK_RESULT, args.requests, args.warmup))
         weight = home_weight(client)
     finally:
         from django.db import connections
