@@ -15,7 +15,7 @@ from api.core.mutations import ApiMutation, FieldError, FieldErrors
 from api.core.permissions import Scope, check_department, get_client
 from api.core.scalars import DateTime
 from api.regions.types import GeoPointInput
-from cases import resident, services
+from cases import extensions, pauses, resident, services
 from cases.errors import CaseError, CaseNotFound, CasePermissionDenied, CaseValidationError
 from cases.models import Assignment
 from cms.models import Department
@@ -379,14 +379,52 @@ ResolveCase = _payload(
 )
 ReturnAssignment = _payload(
     "ReturnAssignment",
-    "部门退单（不属于本部门职责）",
+    "部门退单（不属于本部门职责）：自行退单时限内立即退回；超过时限则提交退单申请，由街道（镇）审核",
     _action_input(
         "ReturnAssignmentInput",
         "退单的工单、部门和理由。",
-        reason=graphene.String(required=True, description="退单理由（2–4000 字）。"),
+        reason=graphene.String(required=True, description="退单说明（2–4000 字）。"),
+        reason_code=graphene.String(description="退单理由选项（见“工单办理规则”中的退单理由选项）。"),
     ),
-    lambda assignment, actor, input: services.return_assignment(assignment, actor=actor, reason=input["reason"]),
-    {"reason": "reason"},
+    lambda assignment, actor, input: services.return_assignment(
+        assignment, actor=actor, reason=input["reason"], reason_code=input.get("reason_code") or ""
+    ),
+    {"reason": "reason", "reason_code": "reasonCode"},
+)
+RequestExtension = _payload(
+    "RequestExtension",
+    "主办部门在办结时限前申请延期，由街道（镇）或热线办审核",
+    _action_input(
+        "RequestExtensionInput",
+        "申请延期的工单、部门、工作日数和理由。",
+        working_days=graphene.Int(required=True, description="申请延期的工作日数（累计不超过办理规则的上限）。"),
+        reason=graphene.String(required=True, description="延期理由。"),
+    ),
+    lambda assignment, actor, input: extensions.request_extension(
+        assignment.case, actor=actor, working_days=input["working_days"], reason=input["reason"]
+    ),
+    {"working_days": "workingDays", "reason": "reason"},
+)
+PauseCase = _payload(
+    "PauseCase",
+    "主办部门挂起工单（如联系不上诉求人）；挂起期间不计办理时间，累计不超过办理规则的上限",
+    _action_input(
+        "PauseCaseInput",
+        "挂起的工单、部门和理由。",
+        reason_code=graphene.String(required=True, description="挂起理由选项（见“工单办理规则”）。"),
+        note=graphene.String(description="说明。"),
+    ),
+    lambda assignment, actor, input: pauses.pause_case(
+        assignment.case, actor=actor, reason_code=input["reason_code"], note=input.get("note") or ""
+    ),
+    {"reason_code": "reasonCode", "note": "note"},
+)
+ResumeCase = _payload(
+    "ResumeCase",
+    "恢复办理挂起的工单；未到期的时限按挂起的工作日顺延",
+    _action_input("ResumeCaseInput", "恢复办理的工单与部门。", note=graphene.String(description="说明。")),
+    lambda assignment, actor, input: pauses.resume_case(assignment.case, actor=actor, note=input.get("note") or ""),
+    {"note": "note"},
 )
 
 
@@ -398,3 +436,6 @@ class CaseMutations(graphene.ObjectType):
     add_feedback = AddFeedback.Field(description="部门反馈办理进展。")
     resolve_case = ResolveCase.Field(description="主办部门办结。")
     return_assignment = ReturnAssignment.Field(description="部门退单。")
+    request_extension = RequestExtension.Field(description="主办部门申请延期。")
+    pause_case = PauseCase.Field(description="主办部门挂起工单。")
+    resume_case = ResumeCase.Field(description="恢复办理挂起的工单。")

@@ -101,10 +101,19 @@ class CaseDeadlines(graphene.ObjectType):
     feedback_due = DateTime(description="反馈时限。")
     complete_due = DateTime(description="办结时限。")
     estimated_calendar = graphene.Boolean(required=True, description="是否按推定日历计算（当年官方放假安排尚未录入）。")
+    original_complete_due = DateTime(description="批准延期前的原办结时限（未延期为空）。")
+    extended_working_days = graphene.Int(required=True, description="已批准延期的工作日数。")
+    paused = graphene.Boolean(required=True, description="是否挂起中（挂起期间不计办理时间，时限顺延）。")
+    paused_working_days = graphene.Int(required=True, description="累计挂起的工作日数。")
+    calendar_version = graphene.Int(description="计算这些时限所用的工作日历版本。")
 
     @staticmethod
     def resolve_estimated_calendar(root: CaseModel, info: Any) -> bool:
         return root.calendar_estimated
+
+    @staticmethod
+    def resolve_paused(root: CaseModel, info: Any) -> bool:
+        return root.paused_at is not None
 
 
 class CaseTimelineEntry(graphene.ObjectType):

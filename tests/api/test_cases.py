@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.test import override_settings
 
+from cases import extensions
 from cases.models import Case as CaseModel
-from cases.models import CaseEvent
+from cases.models import CaseEvent, ReturnRequest
+from cms.models import StaffRole
+from tests.cases.factories import staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -345,3 +348,53 @@ def test_case_lookup_runs_a_fixed_number_of_queries(gql, ticket, drain, django_a
     with django_assert_num_queries(4):
         response = gql(LOOKUP, {"t": ticket, "p": PHONE})
     assert response.data["case"]["ticketNumber"] == ticket
+
+
+DEADLINES = """query($t: String!, $p: String!) { case(ticketNumber: $t, phone: $p) { status deadlines {
+    completeDue originalCompleteDue extendedWorkingDays paused pausedWorkingDays calendarVersion } } }"""
+
+
+def test_partner_applies_for_an_extension_that_the_dispatcher_approves(gql, ticket, drain, clock):
+    assert gql(action("acknowledgeAssignment"), {"t": ticket, "d": "dept-drain"}, key=drain).errors == []
+    too_many = gql(
+        action("requestExtension", ", workingDays: 11, reason: $r").replace("$d: String!", "$d: String!, $r: String!"),
+        {"t": ticket, "d": "dept-drain", "r": "需开挖院内管道"},
+        key=drain,
+    ).data["requestExtension"]
+    assert too_many["case"] is None and [e["field"] for e in too_many["errors"]] == ["workingDays"]
+    ask = action("requestExtension", ', workingDays: 3, reason: "需开挖院内管道"')
+    asked = gql(ask, {"t": ticket, "d": "dept-drain"}, key=drain).data["requestExtension"]
+    assert asked["errors"] == []
+    case = CaseModel.objects.get(ticket_number=ticket)
+    before = case.complete_due
+    dispatcher = staff_user(StaffRole.SUBDISTRICT_DISPATCHER, "disp", "调度员曹", subdistrict="sd-quanchenglu")
+    extensions.approve_extension(case.extension_requests.get(), actor=dispatcher)
+    deadlines = gql(DEADLINES, {"t": ticket, "p": PHONE}).data["case"]["deadlines"]
+    case.refresh_from_db()
+    assert datetime.fromisoformat(deadlines["originalCompleteDue"]) == before
+    assert datetime.fromisoformat(deadlines["completeDue"]) == case.complete_due > before
+    assert (deadlines["extendedWorkingDays"], deadlines["calendarVersion"]) == (3, case.calendar_version)
+
+
+def test_partner_pauses_and_resumes_a_case(gql, ticket, drain, clock):
+    assert gql(action("acknowledgeAssignment"), {"t": ticket, "d": "dept-drain"}, key=drain).errors == []
+    wrong = gql(action("pauseCase", ', reasonCode: "想歇歇"'), {"t": ticket, "d": "dept-drain"}, key=drain)
+    assert [e["field"] for e in wrong.data["pauseCase"]["errors"]] == ["reasonCode"]
+    paused = gql(action("pauseCase", ', reasonCode: "诉求人电话无法接通"'), {"t": ticket, "d": "dept-drain"}, key=drain)
+    assert paused.data["pauseCase"]["errors"] == []
+    assert gql(DEADLINES, {"t": ticket, "p": PHONE}).data["case"]["deadlines"]["paused"] is True
+    resumed = gql(action("resumeCase", ', note: "已联系上"'), {"t": ticket, "d": "dept-drain"}, key=drain)
+    assert resumed.data["resumeCase"]["errors"] == []
+    assert gql(DEADLINES, {"t": ticket, "p": PHONE}).data["case"]["deadlines"]["paused"] is False
+
+
+def test_a_late_return_over_the_api_becomes_a_request(gql, ticket, drain, clock):
+    clock.move_to(RECEIVED + timedelta(days=7))  # past the two-working-day window
+    response = gql(
+        action("returnAssignment", ', reason: "属于物业管理范围", reasonCode: "不属于本单位职责"'),
+        {"t": ticket, "d": "dept-drain"},
+        key=drain,
+    ).data["returnAssignment"]
+    assert response["errors"] == [] and response["case"]["status"] == "DISPATCHED"
+    request = ReturnRequest.objects.get()
+    assert (request.state, request.reason, request.note) == ("pending", "不属于本单位职责", "属于物业管理范围")

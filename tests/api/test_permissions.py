@@ -53,6 +53,9 @@ ACT_FOR_DEPARTMENT = {
     "addFeedback": department_document("addFeedback", ', text: "进展"'),
     "resolveCase": department_document("resolveCase", ', resolution: "已办结"'),
     "returnAssignment": department_document("returnAssignment", ', reason: "不归我管"'),
+    "requestExtension": department_document("requestExtension", ', workingDays: 2, reason: "等材料"'),
+    "pauseCase": department_document("pauseCase", ', reasonCode: "诉求人电话无法接通"'),
+    "resumeCase": department_document("resumeCase"),
 }
 
 
