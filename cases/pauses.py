@@ -20,6 +20,7 @@ from .errors import CasePermissionDenied, CaseValidationError, FieldProblem, Inv
 from .escalation import end_of_day, local_zone
 from .locking import retry_when_locked
 from .models import Case, EventKind
+from .notifications import notify, staff_for_handlers, staff_for_unit
 from .permissions import SYSTEM, Actor, acts_for, can_dispatch
 from .services import _actor, _event, _finish, _fmt, _lead, _lock
 from .transitions import require_state
@@ -85,6 +86,16 @@ def pause_case(case: Case | int, *, actor: Any, reason_code: str, note: str = ""
                 "resume_by": case.pause_ends_at.isoformat(),
             },
             public=True,
+        )
+        # The subdistrict learns that a clock stopped, and why, so that a pause is never silent.
+        handlers = ["街道（镇）"] if case.subdistrict_id else ["区督办人员"]
+        notify(
+            case,
+            staff_for_handlers(case, handlers),
+            kind=EventKind.PAUSED,
+            message=f"工单{case.ticket_number}已由“{lead.unit_label}”挂起：{reason}；最迟{_fmt(case.pause_ends_at)}恢复办理。",
+            at=now,
+            fallback_label="、".join(handlers),
         )
         return _finish(case, now)
 
@@ -153,4 +164,15 @@ def resume(case: Case, actor: Actor, now: datetime, *, note: str = "") -> int:
         },
         public=True,
     )
+    lead = _lead(case)
+    if lead is not None:
+        how = "累计挂起达到上限，系统已自动恢复办理" if actor.is_system else "已恢复办理"
+        notify(
+            case,
+            staff_for_unit(case, lead),
+            kind=EventKind.RESUMED,
+            message=f"工单{case.ticket_number}{how}，办结时限为{_fmt(case.complete_due)}。",
+            at=now,
+            fallback_label=lead.unit_label,
+        )
     return days

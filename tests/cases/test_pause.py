@@ -6,7 +6,7 @@ import pytest
 
 from cases import escalation, pauses, services
 from cases.errors import CasePermissionDenied, CaseValidationError, InvalidTransition
-from cases.models import Escalation, EventKind
+from cases.models import Escalation, EventKind, Notification
 
 from .conftest import at
 from .national_day import lead_of
@@ -129,3 +129,27 @@ def test_pause_needs_the_lead_to_have_reported_in(holiday_case, people):
     with pytest.raises(InvalidTransition) as excinfo:
         pauses.pause_case(holiday_case, actor=people["dispatcher"], reason_code=UNREACHABLE)
     assert excinfo.value.message == "主办单位报到后才能挂起工单。"
+
+
+def test_pausing_tells_the_subdistrict_and_resuming_tells_the_unit(started, people, holiday_clock):
+    case = started
+    holiday_clock.move_to(at(2026, 9, 30, 10, 0))
+    pauses.pause_case(case, actor=people["drain"], reason_code=UNREACHABLE)
+    # Staff of the reference data without an account get the message too; the dispatcher's account does.
+    paused = Notification.objects.filter(kind=EventKind.PAUSED, recipient__isnull=False).values_list(
+        "recipient__username", "message"
+    )
+    assert list(paused) == [
+        (
+            "disp",
+            f"工单{case.ticket_number}已由“历下区排水服务中心”挂起：{UNREACHABLE}；最迟2026-10-13 23:59恢复办理。",
+        )
+    ]
+    holiday_clock.move_to(at(2026, 10, 9, 15, 0))
+    pauses.resume_case(case, actor=people["dispatcher"])
+    resumed = Notification.objects.filter(kind=EventKind.RESUMED, recipient__isnull=False).values_list(
+        "recipient__username", "message"
+    )
+    assert set(resumed) == {
+        (name, f"工单{case.ticket_number}已恢复办理，办结时限为2026-10-14 23:59。") for name in ("drain", "drain2")
+    }
