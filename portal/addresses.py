@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from api.regions.lookup import grid_for_address, normalize_address
+from cms.lookup import grid_for_address, grid_staff, normalize_address
 from cms.models import Address, Grid, StaffMember, StaffRole
 
 SUGGEST_LIMIT = 8
@@ -54,11 +54,7 @@ def grid_contacts(address: str) -> GridContacts | None:
     match = grid_for_address(address)
     if match is None:
         return None
-    staff = list(
-        StaffMember.objects.filter(
-            grid=match.grid, active=True, role__in=[StaffRole.GRID_LEADER, StaffRole.GRID_WORKER]
-        ).order_by("role", "sort_order", "id")
-    )
+    staff = grid_staff(match.grid)
     return GridContacts(
         address=match.address or address,
         grid=match.grid,

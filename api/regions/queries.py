@@ -10,9 +10,9 @@ import graphene
 
 from api.core.errors import InvalidArgument
 from api.core.permissions import Scope, require_scope
-from cms.models import StaffMember, StaffRole
+from cms.lookup import GridMatch, grid_for_address, grid_for_point, grid_staff
+from cms.models import StaffMember
 
-from .lookup import GridMatch, grid_for_address, grid_for_point
 from .types import GeoPointInput, GridLookup
 
 MAX_ADDRESS_CHARS = 255
@@ -56,11 +56,7 @@ class RegionQueries(graphene.ObjectType):
         if match is None:
             return None
         grid = match.grid
-        staff = list(
-            StaffMember.objects.filter(
-                grid=grid, active=True, role__in=[StaffRole.GRID_LEADER, StaffRole.GRID_WORKER]
-            ).order_by("role", "sort_order", "id")
-        )
+        staff = grid_staff(grid)
         return GridLookupResult(
             matched_by=match.matched_by,
             address=match.address,

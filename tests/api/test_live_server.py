@@ -11,28 +11,13 @@ import json
 
 import pytest
 import requests
-from django.conf import settings
 
 from api.models import PartnerKey
+from tests.conftest import ensure_reference
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SERVICES = "query($n: Int) { serviceItems(first: $n) { totalCount edges { node { code title department { name } } } } }"
-
-
-def ensure_reference() -> None:
-    """The district, also after a flush (which leaves Wagtail without its root page)."""
-    from wagtail.models import Locale, Page
-
-    from cms.importing import import_reference
-    from cms.models import ServiceItemPage
-
-    if ServiceItemPage.objects.live().exists():
-        return
-    Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
-    if Page.get_first_root_node() is None:
-        Page.add_root(instance=Page(title="Root", slug="root"))
-    import_reference(settings.REFERENCE_DATA_DIR)
 
 
 @pytest.fixture

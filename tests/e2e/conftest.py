@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from django.conf import settings
 
-from tests.api.test_live_server import ensure_reference
+from tests.conftest import ensure_reference
 from tests.e2e.checks import AXE_JS, INSTALL_HINT
 
 if TYPE_CHECKING:

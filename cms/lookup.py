@@ -1,4 +1,8 @@
-"""Resolve a building address (exact, after normalising width and spaces) or a map point to a grid."""
+"""The one grid network's lookups: a building address (exact, after normalising width and spaces) or
+a map point → its grid, and the grid's staff as residents and partners see them.
+
+The GraphQL ``gridLookup`` and the resident page 找网格员 both call these.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from cms.geo import point_in_geojson
-from cms.models import Address, Grid
+from cms.models import Address, Grid, StaffMember, StaffRole
 
 _SPACES = re.compile(r"\s+")
 
@@ -41,3 +45,12 @@ def grid_for_point(lat: float, lng: float) -> GridMatch | None:
         if grid.boundary and point_in_geojson(lng, lat, grid.boundary):
             return GridMatch(grid, "point")
     return None
+
+
+def grid_staff(grid: Grid) -> list[StaffMember]:
+    """The grid's active leader(s) and workers, leaders first, in the order the admin set."""
+    return list(
+        StaffMember.objects.filter(
+            grid=grid, active=True, role__in=[StaffRole.GRID_LEADER, StaffRole.GRID_WORKER]
+        ).order_by("role", "sort_order", "id")
+    )
