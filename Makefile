@@ -10,7 +10,7 @@ PORT ?= 8000
 PYTHON ?= $(shell for p in python3.12 python3.11 python3; do \
 	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not ((3,11) <= sys.version_info[:2] < (3,13)))'; then echo $$p; break; fi; done)
 
-.PHONY: help venv install install-dev browser-deps migrate demo run worker test test-postgres lint format bench search-eval check-deploy clean
+.PHONY: help venv install install-dev browser-deps migrate demo run worker test test-quick test-postgres lint check-migrations format bench search-eval check-deploy clean
 
 help:
 	@echo "make run    — 安装依赖、迁移数据库、载入演示数据，在 http://$(HOST):$(PORT)/ 启动网站和后台任务"
@@ -82,12 +82,19 @@ worker: install
 test: browser-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The edit-and-rerun loop: no browser and no second-process tests (CI runs them all through make test).
+test-quick: install-dev
+	$(PY) -m pytest -m 'not e2e and not slow_subprocess' $(PYTEST_ARGS)
+
 test-postgres: browser-deps
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+check-migrations: install
+	$(PY) manage.py makemigrations --check --dry-run
 
 format: install-dev
 	$(VENV)/bin/ruff format .
