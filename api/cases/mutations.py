@@ -1,6 +1,7 @@
 """Case mutations: intake (submitCase), the resident's rating (rateCase), and what an assigned
 department's system does (acknowledgeAssignment, startCase, addFeedback, resolveCase,
-returnAssignment). Each calls one function of ``cases.services``."""
+returnAssignment, …). Intake calls ``cases.services.submit_case``; every action on a case goes
+through ``cases.actions`` (the same check and workflow as the workbench buttons)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from api.core.mutations import ApiMutation, FieldError, FieldErrors
 from api.core.permissions import Scope, check_department, get_client
 from api.core.scalars import DateTime
 from api.regions.types import GeoPointInput
-from cases import extensions, pauses, resident, services
+from cases import resident, services
+from cases.actions import ACTIONS
 from cases.errors import CaseError, CaseNotFound, CasePermissionDenied, CaseValidationError
 from cases.models import Assignment
 from cms.models import Department
@@ -337,22 +339,22 @@ def _payload(name: str, mutation_description: str, input_type: type, act: Callab
 
 def _feedback(assignment: Assignment, actor: Any, input: Any) -> Any:
     if assignment.role == Assignment.Role.LEAD and assignment.active:
-        return services.give_feedback(assignment.case, actor=actor, text=input["text"])
-    return services.give_assignment_feedback(assignment, actor=actor, text=input["text"])
+        return ACTIONS["give_feedback"].execute(actor, assignment.case, text=input["text"])
+    return ACTIONS["assignment_feedback"].execute(actor, assignment.case, assignment, text=input["text"])
 
 
 AcknowledgeAssignment = _payload(
     "AcknowledgeAssignment",
     "部门报到（签收派给本部门的工单）",
     _action_input("AcknowledgeAssignmentInput", "报到的工单与部门。"),
-    lambda assignment, actor, input: services.acknowledge(assignment, actor=actor),
+    lambda assignment, actor, input: ACTIONS["acknowledge"].execute(actor, assignment.case, assignment),
     {},
 )
 StartCase = _payload(
     "StartCase",
     "主办部门开始办理",
     _action_input("StartCaseInput", "开始办理的工单与部门。"),
-    lambda assignment, actor, input: services.start(assignment.case, actor=actor),
+    lambda assignment, actor, input: ACTIONS["start"].execute(actor, assignment.case),
     {},
 )
 AddFeedback = _payload(
@@ -374,7 +376,7 @@ ResolveCase = _payload(
         "办结的工单、部门和办结说明。",
         resolution=graphene.String(required=True, description="办结说明（2–4000 字）。"),
     ),
-    lambda assignment, actor, input: services.resolve(assignment.case, actor=actor, resolution=input["resolution"]),
+    lambda assignment, actor, input: ACTIONS["resolve"].execute(actor, assignment.case, resolution=input["resolution"]),
     {"resolution": "resolution"},
 )
 ReturnAssignment = _payload(
@@ -386,8 +388,13 @@ ReturnAssignment = _payload(
         reason=graphene.String(required=True, description="退单说明（2–4000 字）。"),
         reason_code=graphene.String(description="退单理由选项（见“工单办理规则”中的退单理由选项）。"),
     ),
-    lambda assignment, actor, input: services.return_assignment(
-        assignment, actor=actor, reason=input["reason"], reason_code=input.get("reason_code") or ""
+    lambda assignment, actor, input: ACTIONS["return_assignment"].execute(
+        actor,
+        assignment.case,
+        assignment,
+        reason_code=input.get("reason_code") or "",
+        note=input["reason"],
+        code_required=False,
     ),
     {"reason": "reason", "reason_code": "reasonCode"},
 )
@@ -400,8 +407,8 @@ RequestExtension = _payload(
         working_days=graphene.Int(required=True, description="申请延期的工作日数（累计不超过办理规则的上限）。"),
         reason=graphene.String(required=True, description="延期理由。"),
     ),
-    lambda assignment, actor, input: extensions.request_extension(
-        assignment.case, actor=actor, working_days=input["working_days"], reason=input["reason"]
+    lambda assignment, actor, input: ACTIONS["request_extension"].execute(
+        actor, assignment.case, working_days=input["working_days"], reason=input["reason"]
     ),
     {"working_days": "workingDays", "reason": "reason"},
 )
@@ -414,8 +421,8 @@ PauseCase = _payload(
         reason_code=graphene.String(required=True, description="挂起理由选项（见“工单办理规则”）。"),
         note=graphene.String(description="说明。"),
     ),
-    lambda assignment, actor, input: pauses.pause_case(
-        assignment.case, actor=actor, reason_code=input["reason_code"], note=input.get("note") or ""
+    lambda assignment, actor, input: ACTIONS["pause_case"].execute(
+        actor, assignment.case, reason_code=input["reason_code"], note=input.get("note") or ""
     ),
     {"reason_code": "reasonCode", "note": "note"},
 )
@@ -423,7 +430,9 @@ ResumeCase = _payload(
     "ResumeCase",
     "恢复办理挂起的工单；未到期的时限按挂起的工作日顺延",
     _action_input("ResumeCaseInput", "恢复办理的工单与部门。", note=graphene.String(description="说明。")),
-    lambda assignment, actor, input: pauses.resume_case(assignment.case, actor=actor, note=input.get("note") or ""),
+    lambda assignment, actor, input: ACTIONS["resume_case"].execute(
+        actor, assignment.case, note=input.get("note") or ""
+    ),
     {"note": "note"},
 )
 
