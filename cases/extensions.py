@@ -20,7 +20,7 @@ from .errors import CaseNotFound, CaseValidationError, FieldProblem, InvalidTran
 from .escalation import end_of_day, local_zone
 from .locking import retry_when_locked
 from .models import Assignment, Case, EventKind, ExtensionRequest
-from .notifications import notify, staff_for_handlers, staff_for_unit
+from .notifications import notify, notify_deciders, staff_for_unit
 from .services.steps import (
     actor_of,
     check_action,
@@ -91,14 +91,11 @@ def request_extension(
             assignment=lead,
             payload={"working_days": days, "reason": body, "new_due": None},
         )
-        handlers = ["街道（镇）"] if case.subdistrict_id else ["区督办人员"]
-        notify(
+        notify_deciders(
             case,
-            staff_for_handlers(case, handlers),
             kind=EventKind.EXTENSION_REQUESTED,
             message=f"工单{case.ticket_number}“{lead.unit_label}”申请延期{days}个工作日，请审核：{body[:100]}",
             at=now,
-            fallback_label="、".join(handlers),
         )
         save_and_reschedule(case, now)
     return record

@@ -20,7 +20,7 @@ from .errors import CaseValidationError, FieldProblem
 from .escalation import end_of_day, local_zone
 from .locking import retry_when_locked
 from .models import Case, EventKind
-from .notifications import notify, staff_for_handlers, staff_for_unit
+from .notifications import notify, notify_deciders, staff_for_unit
 from .permissions import SYSTEM, Actor
 from .services.steps import actor_of, check_action, fmt_moment, lead_of, lock_case, record_event, save_and_reschedule
 
@@ -69,14 +69,11 @@ def pause_case(case: Case | int, *, actor: Any, reason_code: str, note: str = ""
             public=True,
         )
         # The subdistrict learns that a clock stopped, and why, so that a pause is never silent.
-        handlers = ["街道（镇）"] if case.subdistrict_id else ["区督办人员"]
-        notify(
+        notify_deciders(
             case,
-            staff_for_handlers(case, handlers),
             kind=EventKind.PAUSED,
             message=f"工单{case.ticket_number}已由“{lead.unit_label}”挂起：{reason}；最迟{fmt_moment(case.pause_ends_at)}恢复办理。",
             at=now,
-            fallback_label="、".join(handlers),
         )
         return save_and_reschedule(case, now)
 

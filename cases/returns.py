@@ -24,7 +24,7 @@ from .errors import CaseNotFound, CaseValidationError, FieldProblem, InvalidTran
 from .escalation import end_of_day, local_zone
 from .locking import retry_when_locked
 from .models import Assignment, Case, CaseStatus, EventKind, ReturnRequest, UnitKind, withdraw_pending_requests
-from .notifications import notify, staff_for_handlers, staff_for_unit
+from .notifications import notify, notify_deciders, staff_for_unit
 from .permissions import Actor
 from .services.dispatching import address_history, routing_request
 from .services.steps import (
@@ -140,14 +140,11 @@ def _file(
                     "window_ends_at": window_end.isoformat(),
                 },
             )
-            handlers = ["街道（镇）"] if case.subdistrict_id else ["区督办人员"]
-            notify(
+            notify_deciders(
                 case,
-                staff_for_handlers(case, handlers),
                 kind=EventKind.RETURN_REQUESTED,
                 message=f"工单{case.ticket_number}“{a.unit_label}”超过退单时限申请退单，请审核：{_reason_text(record)[:100]}",
                 at=now,
-                fallback_label="、".join(handlers),
             )
         save_and_reschedule(case, now)
     return record
@@ -180,14 +177,8 @@ def _hand_back(case: Case, a: Assignment, who: Actor, now: datetime, record: Ret
         case.redispatch_suggestion = suggest_redispatch(case, now)
         payload["suggested_lead"] = case.redispatch_suggestion.get("lead")
     record_event(case, EventKind.RETURNED, who, now, from_status=previous, assignment=a, payload=payload)
-    handlers = ["街道（镇）"] if case.subdistrict_id else ["区督办人员"]
-    notify(
-        case,
-        staff_for_handlers(case, handlers),
-        kind=EventKind.RETURNED,
-        message=f"工单{case.ticket_number}被“{a.unit_label}”退单：{text[:100]}",
-        at=now,
-        fallback_label="、".join(handlers),
+    notify_deciders(
+        case, kind=EventKind.RETURNED, message=f"工单{case.ticket_number}被“{a.unit_label}”退单：{text[:100]}", at=now
     )
 
 

@@ -11,13 +11,14 @@ from api import ratelimit
 from api.conf import api_setting
 from api.core.errors import InvalidArgument, RateLimited
 from api.core.permissions import get_client, require_department
+from cases.limits import LOOKUP_MAX
 from cases.models import Assignment, CaseEvent
 from cases.models import Case as CaseModel
 from cases.services import find_case_for_resident
 
 from .types import Case
 
-MAX_LOOKUP_CHARS = 64
+MAX_LOOKUP_CHARS = LOOKUP_MAX
 
 
 def case_queryset() -> QuerySet:

@@ -11,7 +11,9 @@ effects (tasks, e-mail) run after commit. Errors are ``cases.errors``.
 from __future__ import annotations
 
 from ..escalation import escalate_if_overdue, sweep_overdue
+from ..limits import KEY_RE, PHONE_RE, TEXT_MAX
 from ..permissions import visible_cases
+from ..submission import CaseSubmission, validate_submission
 from .dispatching import (
     address_history,
     calendar_of,
@@ -35,9 +37,8 @@ from .handling import (
     set_priority,
     start,
 )
-from .intake import KEY_RE, PHONE_RE, CaseSubmission, SubmitResult, next_ticket_number, submit_case
+from .intake import SubmitResult, next_ticket_number, submit_case
 from .lookup import find_case_for_resident
-from .steps import TEXT_MAX
 
 __all__ = [
     "KEY_RE",
@@ -69,5 +70,6 @@ __all__ = [
     "start",
     "submit_case",
     "sweep_overdue",
+    "validate_submission",
     "visible_cases",
 ]

@@ -20,9 +20,9 @@ from cms.models import (
     TimeLimitRule,
     Urgency,
 )
-from cms.models.categories import LeadKind
+from cms.units import AREA_KINDS
 
-from .. import engine
+from .. import engine, handlers
 from ..duplicates import find_duplicates
 from ..errors import (
     CaseError,
@@ -45,7 +45,7 @@ from ..models import (
     EventKind,
     UnitKind,
 )
-from ..notifications import Delivery, notify, notify_all, staff_for_handlers, staff_for_units
+from ..notifications import Delivery, notify_all, notify_deciders, staff_for_handlers, staff_for_units
 from ..permissions import SYSTEM, Actor
 from ..transitions import require_state
 from .steps import actor_of, check_action, fmt_moment, lock_case, record_event, require_dispatcher, save_and_reschedule
@@ -254,7 +254,7 @@ def _resolve_units(case: Case, lead: str | None, co_handlers: Sequence[str]) -> 
     """Lead first, then co-handlers; each a department code or grid/community/subdistrict of the case."""
     codes = [c for c in [lead, *co_handlers] if c]
     problems = [] if lead else ["未确定主办单位"]
-    area_kinds = {LeadKind.GRID, LeadKind.COMMUNITY, LeadKind.SUBDISTRICT}
+    area_kinds = set(AREA_KINDS)
     departments = {d.code: d for d in Department.objects.filter(code__in=[c for c in codes if c not in area_kinds])}
     units: list[_Unit] = []
     seen: set[str] = set()
@@ -281,14 +281,8 @@ def _queue_manual(case: Case, reason: str, now: datetime) -> None:
     record_event(
         case, EventKind.MANUAL_QUEUE, SYSTEM, now, from_status=previous, payload={"reason": case.manual_reason}
     )
-    handlers = ["街道（镇）"] if case.subdistrict_id else ["区督办人员"]
-    notify(
-        case,
-        staff_for_handlers(case, handlers),
-        kind=EventKind.MANUAL_QUEUE,
-        message=f"工单{case.ticket_number}需要人工派单：{case.manual_reason}",
-        at=now,
-        fallback_label="、".join(handlers),
+    notify_deciders(
+        case, kind=EventKind.MANUAL_QUEUE, message=f"工单{case.ticket_number}需要人工派单：{case.manual_reason}", at=now
     )
 
 
@@ -348,9 +342,9 @@ def _dispatch(case: Case, units: Sequence[_Unit], actor: Actor, now: datetime, *
         names = "、".join(a.unit_label for a in sorted(everyone, key=lambda a: a.role != Assignment.Role.LEAD))
         deliveries.append(
             Delivery(
-                staff_for_handlers(case, ["街道（镇）"], everyone),
+                staff_for_handlers(case, [handlers.SUBDISTRICT], everyone),
                 f"街道吹哨：工单{case.ticket_number}需{names}联合处置，请跟踪各部门报到。",
-                "街道（镇）",
+                handlers.SUBDISTRICT,
             )
         )
     notify_all(case, deliveries, kind=EventKind.DISPATCHED, at=now)

@@ -25,6 +25,7 @@ from ..errors import (
     FieldProblem,
     InvalidTransition,
 )
+from ..limits import TEXT_MAX
 from ..locking import retry_when_locked
 from ..models import (
     Acknowledgement,
@@ -41,7 +42,6 @@ from ..permissions import can_dispatch
 from ..supervision import open_supervision
 from .dispatching import set_policy_deadlines
 from .steps import (
-    TEXT_MAX,
     actor_of,
     check_action,
     lead_of,

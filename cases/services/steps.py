@@ -21,6 +21,7 @@ from ..escalation import (
     local_zone,
     refresh_schedule,
 )
+from ..limits import TEXT_MAX, TEXT_MIN
 from ..models import (
     Assignment,
     Case,
@@ -30,7 +31,6 @@ from ..models import (
 from ..permissions import Actor, actor_for, can_dispatch
 
 S = CaseStatus
-TEXT_MAX = 4000
 
 
 def actor_of(user: Any | None) -> Actor:
@@ -102,7 +102,7 @@ def require_dispatcher(actor: Actor, case: Case, action: str) -> None:
         raise CasePermissionDenied(f"只有本街道（镇）的吹哨调度员或区督办人员可以{action}。")
 
 
-def require_text(value: str, field_name: str, label: str, minimum: int = 2) -> str:
+def require_text(value: str, field_name: str, label: str, minimum: int = TEXT_MIN) -> str:
     text = str(value or "").strip()
     if len(text) < minimum:
         raise CaseValidationError([FieldProblem(field_name, "required", f"请填写{label}。")])
