@@ -29,12 +29,12 @@ from graphql import (
     validate,
 )
 
-from api import ratelimit
 from api.auth import InvalidKey, authenticate, client_ip
 from api.conf import api_setting
 from api.core.errors import ApiErrorCode
 from api.core.permissions import ApiClient
 from api.core.validation import limit_rules
+from traffic import ratelimit
 
 logger = logging.getLogger("api.graphql")
 

@@ -7,7 +7,6 @@ from typing import Any
 import graphene
 from django.db.models import Prefetch, QuerySet
 
-from api import ratelimit
 from api.conf import api_setting
 from api.core.errors import InvalidArgument, RateLimited
 from api.core.permissions import get_client, require_department
@@ -15,6 +14,7 @@ from cases.limits import LOOKUP_MAX
 from cases.models import Assignment, CaseEvent
 from cases.models import Case as CaseModel
 from cases.services import find_case_for_resident
+from traffic import ratelimit
 
 from .types import Case
 

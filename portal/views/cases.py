@@ -10,13 +10,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from api.cases.queries import case_queryset
 from api.conf import api_setting
-from api.ratelimit import Rate
 from cases import resident, services
 from cases.actions import ACTIONS
 from cases.duplicates import already_reported, merged_notice, merged_summary, residents_reporting
 from cases.errors import CaseError, CaseValidationError
 from cases.models import Case, Channel
 from cases.stages import public_timeline, stage_strip
+from traffic.ratelimit import Rate
 
 from .. import throttle
 from ..addresses import mask_address
