@@ -8,15 +8,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from api.cases.queries import case_queryset
-from api.conf import api_setting
 from cases import resident, services
 from cases.actions import ACTIONS
 from cases.duplicates import already_reported, merged_notice, merged_summary, residents_reporting
 from cases.errors import CaseError, CaseValidationError
 from cases.models import Case, Channel
+from cases.services.lookup import case_queryset
 from cases.stages import public_timeline, stage_strip
-from traffic.ratelimit import Rate
+from traffic.lookups import per_ticket_rate, ticket_bucket
 
 from .. import throttle
 from ..addresses import mask_address
@@ -129,8 +128,8 @@ def track(request: HttpRequest) -> HttpResponse:
         request,
         "track",
         # Shared with the API's lookups, so many phones cannot be tried on one ticket through either door.
-        bucket=f"case-ticket:{ticket}",
-        rate=Rate.parse(api_setting("GRAPHQL_CASE_LOOKUP_PER_TICKET_RATE_LIMIT")),
+        bucket=ticket_bucket(ticket),
+        rate=per_ticket_rate(),
     )
     if limited:
         return throttle.too_many(request, "track", limited)
