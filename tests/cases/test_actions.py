@@ -186,3 +186,16 @@ def test_the_lead_is_not_offered_resolve_while_a_co_handler_has_not_reported_in(
     assert "resolve" not in {o.name for o in available_actions(case, drain)}
     services.acknowledge(co, actor=people["water"])
     assert "resolve" in {o.name for o in available_actions(Case.objects.get(pk=case.pk), drain)}
+
+
+def test_drawing_the_buttons_costs_a_fixed_number_of_queries(people, clock, django_assert_max_num_queries):
+    """Facts are loaded once per case (assignments, pending requests, policy), not once per action."""
+    case = services.submit_case(story_submission()).case
+    lead, _co = case.assignments.order_by("id")
+    services.acknowledge(lead, actor=people["drain"])
+    ACTIONS["request_extension"].execute(people["drain"], case, working_days=1, reason="需协调物业停水施工")
+    case = Case.objects.get(pk=case.pk)
+    for role in ("dispatcher", "supervisor", "water", "nobody"):
+        actor = actor_for(people[role])
+        with django_assert_max_num_queries(5):
+            available_actions(case, actor)
