@@ -7,20 +7,11 @@ from django.http import HttpRequest
 from api.conf import api_setting
 from api.core.permissions import ApiClient
 from api.models import PartnerKey
+from traffic.clients import client_ip
 
 
 class InvalidKey(Exception):
     """The request carried a key that is malformed, unknown or revoked."""
-
-
-def client_ip(request: HttpRequest) -> str:
-    """REMOTE_ADDR, or the header a trusted proxy sets (``GRAPHQL_CLIENT_IP_HEADER``)."""
-    header = api_setting("GRAPHQL_CLIENT_IP_HEADER")
-    if header:
-        value = request.META.get(header, "")
-        if value:
-            return value.split(",")[0].strip()[:64]
-    return request.META.get("REMOTE_ADDR", "")[:64]
 
 
 def authenticate(request: HttpRequest) -> ApiClient:

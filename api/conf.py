@@ -28,8 +28,7 @@ DEFAULTS: dict[str, Any] = {
     "GRAPHQL_ANONYMOUS_SCOPES": ["read_content"],
     "GRAPHQL_ANONYMOUS_RATE_LIMIT": "120/m",
     "GRAPHQL_CASE_LOOKUP_RATE_LIMIT": "10/m",
-    "GRAPHQL_CASE_LOOKUP_PER_TICKET_RATE_LIMIT": "20/h",
-    "GRAPHQL_CLIENT_IP_HEADER": "",
+    # GRAPHQL_CASE_LOOKUP_PER_TICKET_RATE_LIMIT and GRAPHQL_CLIENT_IP_HEADER are read by ``traffic``.
     # Search: a dotted path to a zero-argument callable returning an object with ``search()``.
     "GRAPHQL_SEARCH_BACKEND": "search.services.service_backend",
     # Partner keys.

@@ -21,6 +21,7 @@ from django.utils import timezone
 from cms.models import HandlingPolicy
 
 from . import engine
+from .handlers import deciders
 from .models import Assignment, CardColour, Case, CaseEvent, DeadlineCard, EventKind, SupervisionReason
 from .notifications import notify, staff_for_handlers, staff_for_unit
 from .supervision import open_supervision
@@ -185,7 +186,7 @@ def _issue(case: Case, lead: Assignment | None, colour: str, due_at: datetime, n
     if lead is not None:
         staff, label = staff_for_unit(case, lead), lead.unit_label
     else:
-        handlers = ["街道（镇）"] if case.subdistrict_id else ["区督办人员"]
-        staff, label = staff_for_handlers(case, handlers), "、".join(handlers)
+        names = deciders(case)
+        staff, label = staff_for_handlers(case, names), "、".join(names)
     notify(case, staff, kind=CARD_EVENT[colour], message=message, at=now, fallback_label=label)
     return card

@@ -1,11 +1,20 @@
 """Domain errors of the case lifecycle: a stable ``code`` for programs and a Chinese message for people.
 
-Views show ``message``; the GraphQL layer maps ``code`` and ``field`` onto its typed errors.
+Views show ``message``; the GraphQL layer maps ``code`` and ``field`` onto its typed errors. Every
+code is a member of an enum in ``cases.error_codes``; an unknown one is a programming error.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from .error_codes import KNOWN_CODES
+
+
+def _known(code: str) -> str:
+    if code not in KNOWN_CODES:
+        raise ValueError(f"错误代码 {code!r} 未登记：请先加入 cases.error_codes 中的枚举。")
+    return code
 
 
 @dataclass(frozen=True)
@@ -13,6 +22,9 @@ class FieldProblem:
     field: str
     code: str
     message: str
+
+    def __post_init__(self) -> None:
+        _known(self.code)
 
 
 class CaseError(Exception):
@@ -24,7 +36,7 @@ class CaseError(Exception):
         super().__init__(message)
         self.message = message
         if code:
-            self.code = code
+            self.code = _known(code)
         self.field = field
 
     def __str__(self) -> str:

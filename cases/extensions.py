@@ -20,9 +20,17 @@ from .errors import CaseNotFound, CaseValidationError, FieldProblem, InvalidTran
 from .escalation import end_of_day, local_zone
 from .locking import retry_when_locked
 from .models import Assignment, Case, EventKind, ExtensionRequest
-from .notifications import notify, staff_for_handlers, staff_for_unit
-from .services import _actor, _event, _finish, _fmt, _lock, _require_dispatcher, _require_lead_unit, _require_text
-from .transitions import require_state
+from .notifications import notify, notify_deciders, staff_for_unit
+from .services.steps import (
+    actor_of,
+    check_action,
+    fmt_moment,
+    lead_of,
+    lock_case,
+    record_event,
+    require_text,
+    save_and_reschedule,
+)
 
 State = ExtensionRequest.State
 
@@ -52,29 +60,15 @@ def request_extension(
 ) -> ExtensionRequest:
     """The lead unit applies for an extension, before the completion deadline has passed."""
     now = now or timezone.now()
-    who = _actor(actor)
+    who = actor_of(actor)
     policy = HandlingPolicy.load()
     with transaction.atomic():
-        case = _lock(case)
-        lead = _require_lead_unit(who, case, "申请延期")
-        require_state("request_extension", case.status)
-        if lead.acknowledged_at is None:
-            raise InvalidTransition("主办单位报到后才能申请延期。")
-        if case.complete_due is None:
-            raise InvalidTransition("工单尚无办结时限，无需申请延期。")
-        if now > case.complete_due:
-            raise InvalidTransition(
-                f"办结时限（{_fmt(case.complete_due)}）已过，不能再申请延期；延期须在办结时限前申请。",
-                code="extension_too_late",
-            )
+        case = lock_case(case)
+        check_action("request_extension", who, case, now=now)
+        lead = lead_of(case)
         remaining = remaining_extension_days(case, policy)
-        if remaining == 0:
-            raise InvalidTransition(
-                f"本工单已累计批准延期{case.extended_working_days}个工作日，达到{policy.extension_max_working_days}个工作日上限，不能再申请。",
-                code="extension_cap_reached",
-            )
         days = _clean_days(working_days, "working_days", remaining)
-        body = _require_text(reason, "reason", "延期理由")
+        body = require_text(reason, "reason", "延期理由")
         try:
             with transaction.atomic():
                 record = ExtensionRequest.objects.create(
@@ -89,7 +83,7 @@ def request_extension(
                 )
         except IntegrityError as exc:
             raise InvalidTransition("本工单已有延期申请正在等待审核，请勿重复提交。", code="extension_pending") from exc
-        _event(
+        record_event(
             case,
             EventKind.EXTENSION_REQUESTED,
             who,
@@ -97,16 +91,13 @@ def request_extension(
             assignment=lead,
             payload={"working_days": days, "reason": body, "new_due": None},
         )
-        handlers = ["街道（镇）"] if case.subdistrict_id else ["区督办人员"]
-        notify(
+        notify_deciders(
             case,
-            staff_for_handlers(case, handlers),
             kind=EventKind.EXTENSION_REQUESTED,
             message=f"工单{case.ticket_number}“{lead.unit_label}”申请延期{days}个工作日，请审核：{body[:100]}",
             at=now,
-            fallback_label="、".join(handlers),
         )
-        _finish(case, now)
+        save_and_reschedule(case, now)
     return record
 
 
@@ -115,13 +106,8 @@ def _lock_request(request: ExtensionRequest | int) -> tuple[Case, ExtensionReque
     case_id = ExtensionRequest.objects.filter(pk=pk).values_list("case_id", flat=True).first()
     if case_id is None:
         raise CaseNotFound("延期申请不存在。")
-    case = _lock(case_id)
+    case = lock_case(case_id)
     return case, ExtensionRequest.objects.select_for_update(of=("self",)).get(pk=pk)
-
-
-def _require_pending(record: ExtensionRequest) -> None:
-    if record.state != State.PENDING:
-        raise InvalidTransition(f"该延期申请已处理（{record.get_state_display()}），无需再次审核。")
 
 
 def extended_due(case: Case, working_days: int) -> datetime:
@@ -145,13 +131,11 @@ def approve_extension(
 ) -> ExtensionRequest:
     """Approve the days asked for, or fewer; ``complete_due`` moves and the deadline tasks follow."""
     now = now or timezone.now()
-    who = _actor(actor)
+    who = actor_of(actor)
     policy = HandlingPolicy.load()
     with transaction.atomic():
         case, record = _lock_request(request)
-        _require_dispatcher(who, case, "审核延期")
-        _require_pending(record)
-        require_state("decide_extension", case.status)
+        check_action("approve_extension", who, case, record, now=now)
         days = _clean_days(
             record.working_days if working_days in (None, "") else working_days,
             "working_days",
@@ -170,12 +154,13 @@ def approve_extension(
         payload = {"working_days": days, "reason": record.reason, "new_due": case.complete_due.isoformat()}
         if days != record.working_days:
             payload["requested_working_days"] = record.working_days
-        _event(case, EventKind.EXTENSION_APPROVED, who, now, assignment=record.assignment, payload=payload, public=True)
-        message = (
-            f"工单{case.ticket_number}延期申请已批准：延期{days}个工作日，办结时限调整为{_fmt(case.complete_due)}。"
+        record_event(
+            case, EventKind.EXTENSION_APPROVED, who, now, assignment=record.assignment, payload=payload, public=True
         )
+        due = fmt_moment(case.complete_due)
+        message = f"工单{case.ticket_number}延期申请已批准：延期{days}个工作日，办结时限调整为{due}。"
         _tell_requester(case, record, now, message)
-        _finish(case, now)
+        save_and_reschedule(case, now)
     return record
 
 
@@ -185,12 +170,11 @@ def refuse_extension(
 ) -> ExtensionRequest:
     """Refuse an extension; the deadline stands."""
     now = now or timezone.now()
-    who = _actor(actor)
+    who = actor_of(actor)
     with transaction.atomic():
         case, record = _lock_request(request)
-        _require_dispatcher(who, case, "审核延期")
-        _require_pending(record)
-        body = _require_text(note, "note", "驳回理由")
+        check_action("refuse_extension", who, case, record, now=now)
+        body = require_text(note, "note", "驳回理由")
         record.state = State.REFUSED
         record.decided_by, record.decided_by_label, record.decided_at, record.decision_note = (
             who.user,
@@ -199,7 +183,7 @@ def refuse_extension(
             body,
         )
         record.save()
-        _event(
+        record_event(
             case,
             EventKind.EXTENSION_REFUSED,
             who,
@@ -207,11 +191,10 @@ def refuse_extension(
             assignment=record.assignment,
             payload={"working_days": record.working_days, "reason": record.reason, "note": body, "new_due": None},
         )
-        message = (
-            f"工单{case.ticket_number}延期申请被驳回，请按原办结时限（{_fmt(case.complete_due)}）办结：{body[:100]}"
-        )
+        due = fmt_moment(case.complete_due)
+        message = f"工单{case.ticket_number}延期申请被驳回，请按原办结时限（{due}）办结：{body[:100]}"
         _tell_requester(case, record, now, message)
-        _finish(case, now)
+        save_and_reschedule(case, now)
     return record
 
 

@@ -8,15 +8,12 @@ from django import forms
 from django.utils import timezone
 
 from cms.models import Department, Grid, HandlingPolicy, RequestCategory
+from cms.units import AREA_KINDS
 
-from .models import Satisfaction, SupervisionReason, SupervisionStatus, UnitKind
+from .models import Satisfaction, SupervisionReason, SupervisionStatus
 from .workbench import CARD_CHOICES, STATUS_CHOICES
 
-AREA_UNITS = [
-    (UnitKind.GRID.value, "网格"),
-    (UnitKind.COMMUNITY.value, "社区（村）"),
-    (UnitKind.SUBDISTRICT.value, "街道（镇）"),
-]
+AREA_UNITS = [(kind.value, kind.label) for kind in AREA_KINDS]
 
 
 def unit_choices() -> list[tuple[str, str]]:

@@ -22,6 +22,7 @@ from cms.models import (
     Urgency,
 )
 from cms.models.people import mask_phone
+from cms.units import UnitKind
 
 from .addresses import normalize_address
 
@@ -67,13 +68,6 @@ class Satisfaction(models.TextChoices):
     SATISFIED = "satisfied", "满意"
     BASICALLY = "basically", "基本满意"
     UNSATISFIED = "unsatisfied", "不满意"
-
-
-class UnitKind(models.TextChoices):
-    DEPARTMENT = "department", "部门"
-    GRID = "grid", "网格"
-    COMMUNITY = "community", "社区（村）"
-    SUBDISTRICT = "subdistrict", "街道（镇）"
 
 
 class TicketCounter(models.Model):

@@ -19,33 +19,10 @@ from django.db.models import Q, QuerySet
 
 from cms.models import StaffMember, StaffRole
 
+from .handlers import deciders, roles_for_handler
 from .models import Assignment, Case, Escalation, Notification, UnitKind
 
 logger = logging.getLogger(__name__)
-
-# Role names used by the escalation ladder (rules.json handlers) and the roles they mean.
-HANDLER_ROLES: dict[str, tuple[str, ...]] = {
-    "网格员": (StaffRole.GRID_WORKER,),
-    "网格长": (StaffRole.GRID_LEADER,),
-    "小巷管家": (StaffRole.ALLEY_STEWARD,),
-    "巷长": (StaffRole.ALLEY_CHIEF,),
-    "街长": (StaffRole.STREET_CHIEF,),
-    "社区书记": (StaffRole.COMMUNITY_SECRETARY,),
-    "街道（镇）": (StaffRole.SUBDISTRICT_DISPATCHER,),
-    "街道": (StaffRole.SUBDISTRICT_DISPATCHER,),
-    "街道吹哨调度员": (StaffRole.SUBDISTRICT_DISPATCHER,),
-    "报到部门": (StaffRole.DEPARTMENT_OFFICER,),
-    "部门办理人员": (StaffRole.DEPARTMENT_OFFICER,),
-    "区督办人员": (StaffRole.SUPERVISOR,),
-}
-
-
-def roles_for_handler(name: str) -> tuple[str, ...]:
-    if name in HANDLER_ROLES:
-        return HANDLER_ROLES[name]
-    if "督办" in name:
-        return (StaffRole.SUPERVISOR,)
-    return ()
 
 
 def _staff_for_role(case: Case, role: str, assignments: Sequence[Assignment]) -> Q | None:
@@ -140,6 +117,14 @@ def notify(
 ) -> list[Notification]:
     """One notification per person; nobody found → one for the supervisors' shared inbox."""
     return notify_all(case, [Delivery(staff, message, fallback_label, escalation)], kind=kind, at=at)
+
+
+def notify_deciders(case: Case, *, kind: str, message: str, at: datetime) -> list[Notification]:
+    """Tell the case's deciders (``cases.handlers.deciders``): the subdistrict, or 区督办."""
+    handlers = deciders(case)
+    return notify(
+        case, staff_for_handlers(case, handlers), kind=kind, message=message, at=at, fallback_label="、".join(handlers)
+    )
 
 
 def notify_all(case: Case, deliveries: Sequence[Delivery], *, kind: str, at: datetime) -> list[Notification]:

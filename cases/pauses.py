@@ -16,25 +16,16 @@ from django.utils import timezone
 from cms.models import HandlingPolicy
 
 from . import engine
-from .errors import CasePermissionDenied, CaseValidationError, FieldProblem, InvalidTransition
+from .errors import CaseValidationError, FieldProblem
 from .escalation import end_of_day, local_zone
 from .locking import retry_when_locked
 from .models import Case, EventKind
-from .notifications import notify, staff_for_handlers, staff_for_unit
-from .permissions import SYSTEM, Actor, acts_for, can_dispatch
-from .services import _actor, _event, _finish, _fmt, _lead, _lock
-from .transitions import require_state
+from .notifications import notify, notify_deciders, staff_for_unit
+from .permissions import SYSTEM, Actor
+from .services.steps import actor_of, check_action, fmt_moment, lead_of, lock_case, record_event, save_and_reschedule
 
 AUTO_RESUME_NOTE = "累计挂起达到上限，系统自动恢复办理。"
 PAUSE_FIELDS = ["paused_at", "pause_reason", "pause_ends_at", "paused_working_days", "feedback_due", "complete_due"]
-
-
-def _require_lead_or_dispatcher(actor: Actor, case: Case, action: str) -> None:
-    lead = _lead(case)
-    if can_dispatch(actor, case) or (lead is not None and acts_for(actor, lead, case)):
-        return
-    who = lead.unit_label if lead else "主办单位"
-    raise CasePermissionDenied(f"只有主办单位“{who}”的办理人员或本街道（镇）调度员可以{action}。")
 
 
 def remaining_pause_days(case: Case, policy: HandlingPolicy | None = None) -> int:
@@ -46,17 +37,12 @@ def remaining_pause_days(case: Case, policy: HandlingPolicy | None = None) -> in
 def pause_case(case: Case | int, *, actor: Any, reason_code: str, note: str = "", now: datetime | None = None) -> Case:
     """Stop the clock with a reason from ``HandlingPolicy.pause_reasons``."""
     now = now or timezone.now()
-    who = _actor(actor)
+    who = actor_of(actor)
     policy = HandlingPolicy.load()
     with transaction.atomic():
-        case = _lock(case)
-        _require_lead_or_dispatcher(who, case, "挂起工单")
-        require_state("pause", case.status)
-        if case.is_paused:
-            raise InvalidTransition(f"工单已于{_fmt(case.paused_at)}挂起，无需重复挂起。", code="already_paused")
-        lead = _lead(case)
-        if lead is None or lead.acknowledged_at is None:
-            raise InvalidTransition("主办单位报到后才能挂起工单。")
+        case = lock_case(case)
+        check_action("pause_case", who, case, now=now)
+        lead = lead_of(case)
         reason = str(reason_code or "").strip()
         options = list(policy.pause_reasons or [])
         if reason not in options:
@@ -64,16 +50,11 @@ def pause_case(case: Case | int, *, actor: Any, reason_code: str, note: str = ""
                 [FieldProblem("reason_code", "invalid_choice", f"请选择挂起理由：{'、'.join(options)}。")]
             )
         remaining = remaining_pause_days(case, policy)
-        if remaining == 0:
-            raise InvalidTransition(
-                f"本工单已累计挂起{case.paused_working_days}个工作日，达到{policy.pause_max_working_days}个工作日上限，不能再挂起。",
-                code="pause_cap_reached",
-            )
         today = timezone.localtime(now, local_zone()).date()
         case.paused_at = now
         case.pause_reason = reason
         case.pause_ends_at = end_of_day(engine.calendar_of(case).add_working_days(today, remaining))
-        _event(
+        record_event(
             case,
             EventKind.PAUSED,
             who,
@@ -88,30 +69,25 @@ def pause_case(case: Case | int, *, actor: Any, reason_code: str, note: str = ""
             public=True,
         )
         # The subdistrict learns that a clock stopped, and why, so that a pause is never silent.
-        handlers = ["街道（镇）"] if case.subdistrict_id else ["区督办人员"]
-        notify(
+        notify_deciders(
             case,
-            staff_for_handlers(case, handlers),
             kind=EventKind.PAUSED,
-            message=f"工单{case.ticket_number}已由“{lead.unit_label}”挂起：{reason}；最迟{_fmt(case.pause_ends_at)}恢复办理。",
+            message=f"工单{case.ticket_number}已由“{lead.unit_label}”挂起：{reason}；最迟{fmt_moment(case.pause_ends_at)}恢复办理。",
             at=now,
-            fallback_label="、".join(handlers),
         )
-        return _finish(case, now)
+        return save_and_reschedule(case, now)
 
 
 @retry_when_locked
 def resume_case(case: Case | int, *, actor: Any, note: str = "", now: datetime | None = None) -> Case:
     """Restart the clock; the open deadlines move later by the working days the case was paused."""
     now = now or timezone.now()
-    who = _actor(actor)
+    who = actor_of(actor)
     with transaction.atomic():
-        case = _lock(case)
-        _require_lead_or_dispatcher(who, case, "恢复办理")
-        if not case.is_paused:
-            raise InvalidTransition("工单未挂起，无需恢复办理。", code="not_paused")
+        case = lock_case(case)
+        check_action("resume_case", who, case, now=now)
         resume(case, who, now, note=note)
-        return _finish(case, now)
+        return save_and_reschedule(case, now)
 
 
 def resume_at_cap(case: Case, now: datetime) -> None:
@@ -148,7 +124,7 @@ def resume(case: Case, actor: Actor, now: datetime, *, note: str = "") -> int:
     case.paused_at = None
     case.pause_reason = ""
     case.pause_ends_at = None
-    _event(
+    record_event(
         case,
         EventKind.RESUMED,
         actor,
@@ -164,14 +140,14 @@ def resume(case: Case, actor: Actor, now: datetime, *, note: str = "") -> int:
         },
         public=True,
     )
-    lead = _lead(case)
+    lead = lead_of(case)
     if lead is not None:
         how = "累计挂起达到上限，系统已自动恢复办理" if actor.is_system else "已恢复办理"
         notify(
             case,
             staff_for_unit(case, lead),
             kind=EventKind.RESUMED,
-            message=f"工单{case.ticket_number}{how}，办结时限为{_fmt(case.complete_due)}。",
+            message=f"工单{case.ticket_number}{how}，办结时限为{fmt_moment(case.complete_due)}。",
             at=now,
             fallback_label=lead.unit_label,
         )

@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .errors import CaseNotFound, CaseValidationError, FieldProblem
+from .limits import COMMENT_MAX
 from .models import Case
 from .permissions import Actor
 from .services import find_case_for_resident, record_callback
-
-MAX_COMMENT = 500
 
 
 @dataclass(frozen=True)
@@ -46,8 +45,8 @@ def rate_case(
     tells a stranger that a ticket exists.
     """
     comment = str(comment or "").strip()
-    if len(comment) > MAX_COMMENT:
-        raise CaseValidationError([FieldProblem("comment", "too_long", f"意见不能超过{MAX_COMMENT}字。")])
+    if len(comment) > COMMENT_MAX:
+        raise CaseValidationError([FieldProblem("comment", "too_long", f"意见不能超过{COMMENT_MAX}字。")])
     case = find_case_for_resident(ticket_number, phone)
     if case is None:
         raise CaseNotFound("未找到该工单，请核对工单号和电话。", field="ticket_number")

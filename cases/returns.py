@@ -20,24 +20,22 @@ from django.utils import timezone
 from cms.models import Department, HandlingPolicy
 
 from . import engine
-from .errors import CaseNotFound, CasePermissionDenied, CaseValidationError, FieldProblem, InvalidTransition
+from .errors import CaseNotFound, CaseValidationError, FieldProblem, InvalidTransition
 from .escalation import end_of_day, local_zone
 from .locking import retry_when_locked
 from .models import Assignment, Case, CaseStatus, EventKind, ReturnRequest, UnitKind, withdraw_pending_requests
-from .notifications import notify, staff_for_handlers, staff_for_unit
-from .permissions import Actor, acts_for
-from .services import (
-    _actor,
-    _event,
-    _finish,
-    _history,
-    _lock,
-    _lock_assignment,
-    _require_dispatcher,
-    _require_text,
-    routing_request,
+from .notifications import notify, notify_deciders, staff_for_unit
+from .permissions import Actor
+from .services.dispatching import address_history, routing_request
+from .services.steps import (
+    actor_of,
+    check_action,
+    lock_assignment,
+    lock_case,
+    record_event,
+    require_text,
+    save_and_reschedule,
 )
-from .transitions import require_state
 
 logger = logging.getLogger(__name__)
 
@@ -66,13 +64,20 @@ def _clean_reason(reason_code: str, policy: HandlingPolicy, *, required: bool) -
 
 @retry_when_locked
 def request_return(
-    assignment: Assignment | int, *, actor: Any, reason_code: str, note: str, now: datetime | None = None
+    assignment: Assignment | int,
+    *,
+    actor: Any,
+    reason_code: str,
+    note: str,
+    now: datetime | None = None,
+    code_required: bool = True,
 ) -> ReturnRequest:
     """退单 with a reason option and an explanation: done at once within the window, else a request.
 
-    Returns the record; its ``state`` says which (``direct`` or ``pending``).
+    Returns the record; its ``state`` says which (``direct`` or ``pending``). Partner systems
+    that have no reason options pass ``code_required=False`` and explain in ``note``.
     """
-    return _file(assignment, actor, reason_code, note, now, code_required=True)
+    return _file(assignment, actor, reason_code, note, now, code_required=code_required)
 
 
 @retry_when_locked
@@ -93,19 +98,13 @@ def _file(
     assignment: Assignment | int, actor: Any, reason_code: str, note: str, now: datetime | None, *, code_required: bool
 ) -> ReturnRequest:
     now = now or timezone.now()
-    who = _actor(actor)
+    who = actor_of(actor)
     policy = HandlingPolicy.load()
     with transaction.atomic():
-        case, a = _lock_assignment(assignment)
-        if not acts_for(who, a, case):
-            raise CasePermissionDenied(f"只有承办单位“{a.unit_label}”的人员可以退单。")
-        require_state("return_assignment", case.status)
-        if not a.active:
-            raise InvalidTransition(f"“{a.unit_label}”的分派已退单。")
+        case, a = lock_assignment(assignment)
+        check_action("return_assignment", who, case, a, now=now)
         reason = _clean_reason(reason_code, policy, required=code_required)
-        body = _require_text(note, "note" if code_required else "reason", "退单说明" if code_required else "退单理由")
-        if ReturnRequest.objects.filter(assignment=a, state=State.PENDING).exists():
-            raise InvalidTransition(f"“{a.unit_label}”的退单申请正在等待街道（镇）审核，请勿重复提交。")
+        body = require_text(note, "note" if code_required else "reason", "退单说明" if code_required else "退单理由")
         window_end = return_window_end(a, policy)
         in_window = now <= window_end
         record = ReturnRequest(
@@ -127,7 +126,7 @@ def _file(
         if in_window:
             _hand_back(case, a, who, now, record)
         else:
-            _event(
+            record_event(
                 case,
                 EventKind.RETURN_REQUESTED,
                 who,
@@ -141,16 +140,13 @@ def _file(
                     "window_ends_at": window_end.isoformat(),
                 },
             )
-            handlers = ["街道（镇）"] if case.subdistrict_id else ["区督办人员"]
-            notify(
+            notify_deciders(
                 case,
-                staff_for_handlers(case, handlers),
                 kind=EventKind.RETURN_REQUESTED,
                 message=f"工单{case.ticket_number}“{a.unit_label}”超过退单时限申请退单，请审核：{_reason_text(record)[:100]}",
                 at=now,
-                fallback_label="、".join(handlers),
             )
-        _finish(case, now)
+        save_and_reschedule(case, now)
     return record
 
 
@@ -180,15 +176,9 @@ def _hand_back(case: Case, a: Assignment, who: Actor, now: datetime, record: Ret
         case.status = CaseStatus.RETURNED
         case.redispatch_suggestion = suggest_redispatch(case, now)
         payload["suggested_lead"] = case.redispatch_suggestion.get("lead")
-    _event(case, EventKind.RETURNED, who, now, from_status=previous, assignment=a, payload=payload)
-    handlers = ["街道（镇）"] if case.subdistrict_id else ["区督办人员"]
-    notify(
-        case,
-        staff_for_handlers(case, handlers),
-        kind=EventKind.RETURNED,
-        message=f"工单{case.ticket_number}被“{a.unit_label}”退单：{text[:100]}",
-        at=now,
-        fallback_label="、".join(handlers),
+    record_event(case, EventKind.RETURNED, who, now, from_status=previous, assignment=a, payload=payload)
+    notify_deciders(
+        case, kind=EventKind.RETURNED, message=f"工单{case.ticket_number}被“{a.unit_label}”退单：{text[:100]}", at=now
     )
 
 
@@ -212,7 +202,7 @@ def suggest_redispatch(case: Case, now: datetime) -> dict[str, Any]:
     )
     excluded = list(dict.fromkeys(returned))
     try:
-        decision = engine.decide_request(routing_request(case), _history(case))
+        decision = engine.decide_request(routing_request(case), address_history(case))
     except Exception as exc:
         logger.exception("改派建议：规则引擎调用失败，工单 %s", case.ticket_number)
         return {
@@ -242,14 +232,9 @@ def _lock_request(request: ReturnRequest | int) -> tuple[Case, ReturnRequest]:
     case_id = ReturnRequest.objects.filter(pk=pk).values_list("case_id", flat=True).first()
     if case_id is None:
         raise CaseNotFound("退单申请不存在。")
-    case = _lock(case_id)
+    case = lock_case(case_id)
     record = ReturnRequest.objects.select_for_update(of=("self",)).get(pk=pk)
     return case, record
-
-
-def _require_pending(record: ReturnRequest) -> None:
-    if record.state != State.PENDING:
-        raise InvalidTransition(f"该退单申请已处理（{record.get_state_display()}），无需再次审核。")
 
 
 @retry_when_locked
@@ -258,17 +243,15 @@ def approve_return(
 ) -> ReturnRequest:
     """The subdistrict agrees to a late return: the unit comes off the case as with a direct return."""
     now = now or timezone.now()
-    who = _actor(actor)
+    who = actor_of(actor)
     with transaction.atomic():
         case, record = _lock_request(request)
-        _require_dispatcher(who, case, "审核退单")
-        _require_pending(record)
-        require_state("return_assignment", case.status)
+        check_action("approve_return", who, case, record, now=now)
         a = Assignment.objects.select_for_update(of=("self",)).select_related("department").get(pk=record.assignment_id)
         record.state, record.decided_by, record.decided_by_label = State.APPROVED, who.user, who.label
         record.decided_at, record.decision_note = now, str(note or "").strip()[:500]
         record.save(update_fields=["state", "decided_by", "decided_by_label", "decided_at", "decision_note"])
-        _event(
+        record_event(
             case,
             EventKind.RETURN_APPROVED,
             who,
@@ -279,7 +262,7 @@ def approve_return(
         if a.active:
             _hand_back(case, a, who, now, record)
         _tell_requester(case, record, a, now, f"工单{case.ticket_number}的退单申请已获同意。")
-        _finish(case, now)
+        save_and_reschedule(case, now)
     return record
 
 
@@ -287,17 +270,16 @@ def approve_return(
 def refuse_return(request: ReturnRequest | int, *, actor: Any, note: str, now: datetime | None = None) -> ReturnRequest:
     """The subdistrict refuses a late return: the unit keeps the case."""
     now = now or timezone.now()
-    who = _actor(actor)
+    who = actor_of(actor)
     with transaction.atomic():
         case, record = _lock_request(request)
-        _require_dispatcher(who, case, "审核退单")
-        _require_pending(record)
-        body = _require_text(note, "note", "驳回理由")
+        check_action("refuse_return", who, case, record, now=now)
+        body = require_text(note, "note", "驳回理由")
         a = Assignment.objects.select_related("department").get(pk=record.assignment_id)
         record.state, record.decided_by, record.decided_by_label = State.REFUSED, who.user, who.label
         record.decided_at, record.decision_note = now, body
         record.save(update_fields=["state", "decided_by", "decided_by_label", "decided_at", "decision_note"])
-        _event(
+        record_event(
             case,
             EventKind.RETURN_REFUSED,
             who,
@@ -306,7 +288,7 @@ def refuse_return(request: ReturnRequest | int, *, actor: Any, note: str, now: d
             payload={"unit": a.unit_code, "unit_label": a.unit_label, "note": body},
         )
         _tell_requester(case, record, a, now, f"工单{case.ticket_number}的退单申请被驳回，请继续办理：{body[:100]}")
-        _finish(case, now)
+        save_and_reschedule(case, now)
     return record
 
 

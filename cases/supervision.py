@@ -16,7 +16,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from . import handlers
 from .errors import CaseNotFound, CasePermissionDenied, CaseValidationError, FieldProblem, InvalidTransition
+from .limits import TEXT_MAX
 from .locking import retry_when_locked
 from .models import (
     Assignment,
@@ -30,8 +32,7 @@ from .models import (
 from .notifications import Delivery, notify, notify_all, staff_for_handlers, staff_for_unit
 from .permissions import Actor, actor_for, acts_for, visible_cases
 
-SUPERVISORS = ["区督办人员"]
-TEXT_MAX = 4000
+SUPERVISORS = [handlers.SUPERVISORS]
 REASON_CODES = {SupervisionReason.OVERDUE: "YQ", SupervisionReason.REPEAT_UNSATISFIED: "BM"}
 
 

@@ -21,10 +21,11 @@ from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 
 from cms.models import ResponsePriority, Subdistrict
 
-from . import extensions, pauses, returns, services
+from . import returns
+from .actions import CaseAction, get_action
 from .charts import rate_bars
 from .duplicates import find_duplicates
-from .errors import CaseError, CaseValidationError, FieldProblem
+from .errors import CaseError
 from .export import scores_workbook
 from .forms import ActionForm, CaseFilterForm, ScoresForm, SupervisionFilterForm
 from .models import Assignment, CardColour, Case, CaseEvent, CasePhoto, ExtensionRequest, ReturnRequest
@@ -165,99 +166,20 @@ class CaseDetailView(CasePermissionMixin, WagtailAdminTemplateMixin, TemplateVie
         return context
 
 
-def _action(name: str, case: Case, user: Any, data: dict[str, Any]) -> str:
-    """Call the service behind one button; returns the success message."""
-    assignment = data.get("assignment")
-    if name == "acknowledge":
-        services.acknowledge(assignment, actor=user)
-        return "已报到。"
-    if name == "return_assignment":
-        record = returns.request_return(
-            assignment, actor=user, reason_code=data.get("return_reason", ""), note=data.get("reason", "")
-        )
-        if record.state == ReturnRequest.State.PENDING:
-            return "已超过自行退单时限，退单申请已提交街道（镇）审核。"
-        return "已退单，等待街道改派。"
-    if name == "approve_return":
-        returns.approve_return(data.get("request"), actor=user, note=data.get("note", ""))
-        return "已同意退单。"
-    if name == "refuse_return":
-        returns.refuse_return(data.get("request"), actor=user, note=data.get("note", ""))
-        return "已驳回退单申请，原单位继续办理。"
-    if name == "request_extension":
-        extensions.request_extension(
-            case, actor=user, working_days=data.get("working_days"), reason=data.get("reason", "")
-        )
-        return "延期申请已提交，等待审核。"
-    if name == "approve_extension":
-        record = extensions.approve_extension(
-            data.get("request"), actor=user, working_days=data.get("working_days"), note=data.get("note", "")
-        )
-        return f"已批准延期{record.approved_working_days}个工作日。"
-    if name == "refuse_extension":
-        extensions.refuse_extension(data.get("request"), actor=user, note=data.get("note", ""))
-        return "已驳回延期申请。"
-    if name == "pause_case":
-        pauses.pause_case(case, actor=user, reason_code=data.get("pause_reason", ""), note=data.get("note", ""))
-        return "工单已挂起，挂起期间不计办理时间。"
-    if name == "resume_case":
-        pauses.resume_case(case, actor=user, note=data.get("note", ""))
-        return "已恢复办理，未到期的时限已顺延。"
-    if name == "assignment_feedback":
-        services.give_assignment_feedback(assignment, actor=user, text=data.get("text", ""))
-        return "已提交协办反馈。"
-    if name == "start":
-        services.start(case, actor=user)
-        return "已开始办理。"
-    if name == "give_feedback":
-        services.give_feedback(case, actor=user, text=data.get("text", ""))
-        return "已反馈。"
-    if name == "resolve":
-        services.resolve(case, actor=user, resolution=data.get("text", ""))
-        return "已办结。"
-    if name == "record_callback":
-        services.record_callback(case, actor=user, satisfaction=data.get("satisfaction", ""), note=data.get("note", ""))
-        return "已记录回访结果。"
-    if name == "close":
-        services.close(case, actor=user)
-        return "已结案。"
-    if name == "reopen":
-        services.reopen(case, actor=user, reason=data.get("reason", ""))
-        return "已重新交办。"
-    if name == "redispatch":
-        services.redispatch(case, actor=user, lead=data.get("lead", ""), co_handlers=data.get("co_handlers", []))
-        return "已改派。"
-    if name == "set_priority":
-        updated = services.set_priority(case, actor=user, priority=data.get("priority"))
-        return f"已设定优先级：{updated.priority.name}。" if updated.priority_id else "已取消优先级。"
-    if name == "merge":
-        into = (data.get("into_ticket") or data.get("into") or "").strip()
-        if not into:
-            raise CaseValidationError([FieldProblem("into", "required", "请选择要合并到的工单，或输入工单号。")])
-        if not data.get("confirm"):
-            raise CaseValidationError([FieldProblem("confirm", "required", "请勾选“确认合并”后再提交。")])
-        merged = services.merge_case(case, into=into, actor=user, note=data.get("note", ""))
-        return f"已合并到工单{merged.merged_into.ticket_number}。"
-    if name == "manual_dispatch":
-        services.manual_dispatch(
-            case,
-            actor=user,
-            lead=data.get("lead", ""),
-            co_handlers=data.get("co_handlers", []),
-            category=data.get("category") or None,
-            grid=data.get("grid") or None,
-            whistle=data.get("whistle"),
-        )
-        return "已派单。"
-    raise Http404("未知操作")
+TARGET_MODELS = {"assignment": Assignment, "return_request": ReturnRequest, "extension_request": ExtensionRequest}
+TARGET_FIELDS = {"assignment": "assignment", "return_request": "request", "extension_request": "request"}
+MISSING_TARGET = {"assignment": "承办分派不存在", "return_request": "申请不存在", "extension_request": "申请不存在"}
 
 
-REQUEST_ACTIONS = {
-    "approve_return": ReturnRequest,
-    "refuse_return": ReturnRequest,
-    "approve_extension": ExtensionRequest,
-    "refuse_extension": ExtensionRequest,
-}
+def _target(action: CaseAction, case: Case, data: dict[str, Any]) -> Any:
+    """The assignment or request a button is about, on this case; anything else answers 404."""
+    if action.target == "case":
+        return None
+    pk = data.get(TARGET_FIELDS[action.target])
+    found = TARGET_MODELS[action.target].objects.filter(pk=pk, case=case).first() if pk else None
+    if found is None:
+        raise Http404(MISSING_TARGET[action.target])
+    return found
 
 
 class CaseActionView(CasePermissionMixin, View):
@@ -268,24 +190,19 @@ class CaseActionView(CasePermissionMixin, View):
 
     def post(self, request: HttpRequest, pk: int, name: str) -> HttpResponse:
         case = get_object_or_404(visible_cases(request.user), pk=pk)
+        action = get_action(name)
+        if action is None:
+            raise Http404("未知操作")
         form = ActionForm(request.POST)
         form.is_valid()
         data = dict(form.cleaned_data)
-        assignment = data.get("assignment")
-        if name in ("acknowledge", "return_assignment", "assignment_feedback"):
-            if not assignment or not Assignment.objects.filter(pk=assignment, case=case).exists():
-                raise Http404("承办分派不存在")
-        request_model = REQUEST_ACTIONS.get(name)
-        if request_model is not None:
-            if not data.get("request") or not request_model.objects.filter(pk=data["request"], case=case).exists():
-                raise Http404("申请不存在")
+        target = _target(action, case, data)
         if "working_days" in form.errors:
             messages.error(request, form.errors["working_days"][0])
             return HttpResponseRedirect(reverse("cases_detail", args=[case.pk]))
         try:
-            messages.success(request, _action(name, case, request.user, data))
-        except CaseValidationError as exc:
-            messages.error(request, exc.message)
+            result = action.execute(request.user, case, target, **action.inputs_from_form(data))
+            messages.success(request, action.success_message(result))
         except CaseError as exc:
             messages.error(request, exc.message)
         return HttpResponseRedirect(reverse("cases_detail", args=[case.pk]))

@@ -1,6 +1,6 @@
-"""Read side of the staff workbench: listing filters, the buttons a user may press, the whistle board.
+"""Read side of the staff workbench: listing filters and the whistle board.
 
-Only reads; every button posts to a view that calls ``cases.services``.
+The buttons a user may press are ``cases.actions.available_actions``, re-exported here.
 """
 
 from __future__ import annotations
@@ -9,11 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
-from django.utils import timezone
 
-from cms.models import HandlingPolicy
-
-from .extensions import remaining_extension_days
+from .actions import ActionOption as ActionOption  # the workbench's buttons, re-exported
+from .actions import available_actions as available_actions
 from .models import (
     OPEN_STATUSES,
     Assignment,
@@ -23,12 +21,7 @@ from .models import (
     DeadlineCard,
     ExtensionRequest,
     ReturnRequest,
-    Satisfaction,
 )
-from .pauses import remaining_pause_days
-from .permissions import Actor, acts_for, can_dispatch
-from .returns import return_window_end
-from .transitions import TRANSITIONS
 
 DUE_SOON = timedelta(hours=24)
 
@@ -123,119 +116,6 @@ def listing_queryset(qs: QuerySet[Case]) -> QuerySet[Case]:
     ).annotate(
         pending_acks=Count("assignments", filter=Q(assignments__active=True, assignments__acknowledged_at__isnull=True))
     )
-
-
-@dataclass(frozen=True)
-class ActionOption:
-    """One button: a transition, possibly for one assignment, and the input it needs."""
-
-    name: str
-    label: str
-    assignment_id: int | None = None
-    unit_label: str = ""
-    needs_input: str = ""
-    request_id: int | None = None  # the 退单 or 延期 request a decision button is about
-    detail: str = ""
-
-
-def available_actions(
-    case: Case, actor: Actor, assignments: list[Assignment] | None = None, now: datetime | None = None
-) -> list[ActionOption]:
-    """The transitions this actor may take on this case now (the same checks the services make)."""
-    if actor.user is None:
-        return []
-    now = now or timezone.now()
-    assignments = assignments if assignments is not None else list(case.assignments.select_related("department"))
-    options: list[ActionOption] = []
-    status = case.status
-    policy = HandlingPolicy.load()
-    pending_returns = list(
-        ReturnRequest.objects.filter(case=case, state=ReturnRequest.State.PENDING).order_by("requested_at", "id")
-    )
-    pending_extension = (
-        ExtensionRequest.objects.filter(case=case, state=ExtensionRequest.State.PENDING).order_by("id").first()
-    )
-    returning = {r.assignment_id for r in pending_returns}
-    by_id = {a.pk: a for a in assignments}
-
-    def allowed(name: str) -> bool:
-        return status in TRANSITIONS[name].sources
-
-    lead = next((a for a in assignments if a.active and a.role == Assignment.Role.LEAD), None)
-    for a in assignments:
-        if not a.active or not acts_for(actor, a, case):
-            continue
-        if a.acknowledged_at is None and allowed("acknowledge"):
-            options.append(ActionOption("acknowledge", "报到", a.pk, a.unit_label))
-        if allowed("return_assignment") and a.pk not in returning:
-            end = return_window_end(a, policy)
-            if now <= end:
-                label, detail = "退单", f"可在{timezone.localtime(end):%Y-%m-%d %H:%M}前自行退单"
-            else:
-                label, detail = "申请退单", "已超过自行退单时限，退单须经街道（镇）审核同意"
-            options.append(ActionOption("return_assignment", label, a.pk, a.unit_label, "return", detail=detail))
-        if a.role == Assignment.Role.CO and a.acknowledged_at and allowed("assignment_feedback"):
-            options.append(ActionOption("assignment_feedback", "协办反馈", a.pk, a.unit_label, "text"))
-    is_lead = lead is not None and acts_for(actor, lead, case)
-    dispatcher = can_dispatch(actor, case)
-    if is_lead:
-        running = not case.is_paused
-        if lead.acknowledged_at and allowed("start") and running:
-            options.append(ActionOption("start", "开始办理"))
-        if allowed("give_feedback") and running:
-            options.append(ActionOption("give_feedback", "反馈", needs_input="text"))
-        if allowed("resolve") and running:
-            options.append(ActionOption("resolve", "办结", needs_input="text"))
-        remaining = remaining_extension_days(case, policy)
-        if (
-            allowed("request_extension")
-            and lead.acknowledged_at
-            and pending_extension is None
-            and case.complete_due is not None
-            and now <= case.complete_due
-            and remaining > 0
-        ):
-            detail = f"办结时限前申请，最多还可延期{remaining}个工作日"
-            options.append(ActionOption("request_extension", "申请延期", needs_input="extension", detail=detail))
-    if (is_lead or dispatcher) and allowed("pause") and lead is not None:
-        if case.is_paused:
-            detail = f"挂起理由：{case.pause_reason}"
-            options.append(ActionOption("resume_case", "恢复办理", needs_input="note", detail=detail))
-        elif lead.acknowledged_at and remaining_pause_days(case, policy) > 0:
-            detail = f"挂起期间不计办理时间，本案还可挂起{remaining_pause_days(case, policy)}个工作日"
-            options.append(ActionOption("pause_case", "挂起", needs_input="pause", detail=detail))
-    if dispatcher:
-        if allowed("manual_dispatch"):
-            options.append(ActionOption("manual_dispatch", "人工派单", needs_input="dispatch"))
-        if allowed("redispatch"):
-            options.append(ActionOption("redispatch", "改派", needs_input="dispatch"))
-        if allowed("record_callback"):
-            options.append(ActionOption("record_callback", "回访", needs_input="satisfaction"))
-        if allowed("reopen") and case.satisfaction == Satisfaction.UNSATISFIED:
-            options.append(ActionOption("reopen", "重新办理", needs_input="reason"))
-        if allowed("close"):
-            options.append(ActionOption("close", "结案"))
-        for r in pending_returns:
-            unit = by_id[r.assignment_id].unit_label if r.assignment_id in by_id else ""
-            detail = (
-                f"{r.reason}：{r.note}（{timezone.localtime(r.requested_at):%Y-%m-%d %H:%M} {r.requested_by_label}）"
-            )
-            if allowed("decide_return"):
-                options.append(ActionOption("approve_return", "同意退单", None, unit, "note", r.pk, detail))
-            options.append(ActionOption("refuse_return", "驳回退单", None, unit, "note", r.pk, detail))
-        if pending_extension is not None:
-            e = pending_extension
-            detail = f"申请延期{e.working_days}个工作日：{e.reason}（{e.requested_by_label}）"
-            if allowed("decide_extension"):
-                options.append(
-                    ActionOption("approve_extension", "批准延期", None, "", "extension_decision", e.pk, detail)
-                )
-            options.append(ActionOption("refuse_extension", "驳回延期", None, "", "note", e.pk, detail))
-        if case.is_open:
-            options.append(ActionOption("set_priority", "设定优先级", needs_input="priority"))
-        if allowed("merge"):
-            options.append(ActionOption("merge", "合并到已有工单", needs_input="merge"))
-    return options
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,12 @@ import uuid
 
 from django import forms
 
+from cases.limits import ADDRESS_MAX, COMMENT_MAX, LOOKUP_MAX, NAME_MAX, PHONE_RE, TEXT_MAX, TEXT_MIN
 from cases.models import Satisfaction
 from cases.photos import MAX_PHOTO_BYTES, PhotoRejected, check_photo
-from cases.services import PHONE_RE, TEXT_MAX
 from cms.models import RequestType
 
 KEY_RE = re.compile(r"^[0-9a-f]{32}$")
-MAX_LOOKUP_CHARS = 64
-MAX_COMMENT = 500
 
 
 def new_idempotency_key() -> str:
@@ -41,7 +39,7 @@ class SubmitCaseForm(forms.Form):
     )
     text = forms.CharField(
         label="诉求内容",
-        min_length=2,
+        min_length=TEXT_MIN,
         max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="请写清楚发生了什么、在哪里、持续多久、希望怎样解决。",
@@ -54,7 +52,7 @@ class SubmitCaseForm(forms.Form):
     address = forms.CharField(
         label="地址",
         required=False,
-        max_length=255,
+        max_length=ADDRESS_MAX,
         help_text="写到门牌号，例如“历下区泉城路街道芙蓉街16号”；也可以点“使用我的位置”。",
         widget=forms.TextInput(attrs={"autocomplete": "off", "data-address-suggest": "/address/suggest/"}),
         error_messages={"max_length": "地址不能超过 %(limit_value)d 字。"},
@@ -71,7 +69,7 @@ class SubmitCaseForm(forms.Form):
     name = forms.CharField(
         label="姓名（选填）",
         required=False,
-        max_length=64,
+        max_length=NAME_MAX,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
         error_messages={"max_length": "姓名不能超过 %(limit_value)d 字。"},
     )
@@ -116,14 +114,14 @@ class SubmitCaseForm(forms.Form):
 class TrackForm(forms.Form):
     ticket_number = forms.CharField(
         label="工单号",
-        max_length=MAX_LOOKUP_CHARS,
+        max_length=LOOKUP_MAX,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
         help_text="提交成功后页面显示的工单号，如 LX20260317000001。",
         error_messages={"required": "请填写工单号。", "max_length": "工单号不能超过 %(limit_value)d 个字符。"},
     )
     phone = forms.CharField(
         label="联系电话",
-        max_length=MAX_LOOKUP_CHARS,
+        max_length=LOOKUP_MAX,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
         help_text="提交诉求时留的电话。",
         error_messages={"required": "请填写联系电话。", "max_length": "联系电话不能超过 %(limit_value)d 个字符。"},
@@ -140,7 +138,7 @@ class RatingForm(forms.Form):
     comment = forms.CharField(
         label="意见（选填）",
         required=False,
-        max_length=MAX_COMMENT,
+        max_length=COMMENT_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"max_length": "意见不能超过 %(limit_value)d 字。"},
     )
@@ -149,7 +147,7 @@ class RatingForm(forms.Form):
 class GridLookupForm(forms.Form):
     address = forms.CharField(
         label="地址",
-        max_length=255,
+        max_length=ADDRESS_MAX,
         help_text="写到门牌号，例如“历下区泉城路街道芙蓉街16号”。",
         widget=forms.TextInput(attrs={"autocomplete": "off", "data-address-suggest": "/address/suggest/"}),
         error_messages={"required": "请填写地址。", "max_length": "地址不能超过 %(limit_value)d 字。"},

@@ -1,4 +1,4 @@
-"""Per-IP rate limits of the resident forms, on the same cache counters as the API (``api.ratelimit``)."""
+"""Per-IP rate limits of the resident forms, on the same cache counters as the API (``traffic.ratelimit``)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from api import ratelimit
-from api.auth import client_ip
+from traffic import ratelimit
+from traffic.clients import client_ip
 
 DEFAULT_RATES = {"submit": "10/m", "track": "10/m"}
 ACTIONS = {"submit": "提交诉求", "track": "查询进度"}

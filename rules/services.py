@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from cms.units import UnitKind
+
 from .calendar import WorkingCalendar
 from .decision import Decision, decide, manual_decision
 from .escalation import EscalationDecision, EscalationFacts, escalate, escalation_facts
@@ -146,9 +148,8 @@ def _handler_label(code: str | None, config: RulesConfig, decision: Decision) ->
         "community": config.communities.get(decision.community or ""),
         "subdistrict": config.subdistricts.get(decision.subdistrict or ""),
     }
-    kind = {"grid": "网格", "community": "社区（村）", "subdistrict": "街道（镇）"}.get(code)
-    if kind:
-        return f"{kind}：{area.get(code) or '未定位'}"
+    if code in area:
+        return f"{UnitKind(code).label}：{area.get(code) or '未定位'}"
     return code
 
 

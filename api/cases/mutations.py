@@ -1,6 +1,7 @@
 """Case mutations: intake (submitCase), the resident's rating (rateCase), and what an assigned
 department's system does (acknowledgeAssignment, startCase, addFeedback, resolveCase,
-returnAssignment). Each calls one function of ``cases.services``."""
+returnAssignment, …). Intake calls ``cases.services.submit_case``; every action on a case goes
+through ``cases.actions`` (the same check and workflow as the workbench buttons)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,11 @@ from api.core.mutations import ApiMutation, FieldError, FieldErrors
 from api.core.permissions import Scope, check_department, get_client
 from api.core.scalars import DateTime
 from api.regions.types import GeoPointInput
-from cases import extensions, pauses, resident, services
+from cases import resident, services
+from cases.actions import ACTIONS
+from cases.error_codes import CaseErrorCode, SubmissionErrorCode
 from cases.errors import CaseError, CaseNotFound, CasePermissionDenied, CaseValidationError
+from cases.limits import ADDRESS_MAX, COMMENT_MAX, NAME_MAX, TEXT_MAX, TEXT_MIN
 from cases.models import Assignment
 from cms.models import Department
 
@@ -24,7 +28,7 @@ from .actors import department_actor
 from .queries import MAX_LOOKUP_CHARS, case_queryset, check_lookup_rate
 from .types import Case, CaseChannel, ReportedCase, SatisfactionEnum
 
-MAX_IDEMPOTENCY_KEY = 100
+MAX_IDEMPOTENCY_KEY = 100  # of cases.limits.KEY_MAX, the rest is the "<client>:" prefix
 RATE_FIELDS = {"satisfaction": "satisfaction", "note": "comment", "comment": "comment"}
 
 
@@ -44,34 +48,9 @@ def field_errors(error: CaseError, fields: dict[str, str]) -> FieldError | Field
 # --------------------------------------------------------------------------- submitCase
 
 
-class SubmitCaseErrorCode(graphene.Enum):
-    """提交诉求的错误代码。"""
-
-    REQUIRED = "required"
-    TOO_LONG = "too_long"
-    INVALID_TYPE = "invalid_type"
-    INVALID_CHANNEL = "invalid_channel"
-    INVALID_POINT = "invalid_point"
-    INVALID_PHONE = "invalid_phone"
-    INVALID_KEY = "invalid_key"
-    IN_FUTURE = "in_future"
-    INVALID_DATETIME = "invalid_datetime"
-    INVALID = "invalid"
-
-    @property
-    def description(self) -> str:
-        return {
-            "required": "必填项为空",
-            "too_long": "内容过长",
-            "invalid_type": "诉求类型无效",
-            "invalid_channel": "来源渠道无效",
-            "invalid_point": "坐标无效",
-            "invalid_phone": "电话格式不正确",
-            "invalid_key": "幂等键格式不正确",
-            "in_future": "受理时间晚于当前时间",
-            "invalid_datetime": "时间格式不正确",
-            "invalid": "其他无效输入",
-        }[self.value]
+SubmitCaseErrorCode = graphene.Enum.from_enum(
+    SubmissionErrorCode, name="SubmitCaseErrorCode", description="提交诉求的错误代码。"
+)
 
 
 SubmitCaseError = error_type("SubmitCaseError", SubmitCaseErrorCode, "提交诉求时可由调用方改正的问题。")
@@ -93,7 +72,7 @@ class ReporterInput(graphene.InputObjectType):
     class Meta:
         description = "诉求人（只用于回访和本人查询，不会出现在任何查询结果中）。"
 
-    name = graphene.String(description="姓名（至多 64 字）。")
+    name = graphene.String(description=f"姓名（至多 {NAME_MAX} 字）。")
     phone = graphene.String(description="联系电话；本人查询工单时需要。")
 
 
@@ -102,13 +81,14 @@ class SubmitCaseInput(graphene.InputObjectType):
         description = "一件新诉求。地址和坐标至少提供一个。"
 
     type = graphene.Field(RequestType, required=True, description="诉求类型。")
-    text = graphene.String(required=True, description="诉求内容（2–4000 字）。")
-    address = graphene.String(description="门牌地址（至多 255 字）。")
+    text = graphene.String(required=True, description=f"诉求内容（{TEXT_MIN}–{TEXT_MAX} 字）。")
+    address = graphene.String(description=f"门牌地址（至多 {ADDRESS_MAX} 字）。")
     point = graphene.Field(GeoPointInput, description="地图坐标。")
     channel = graphene.Field(CaseChannel, required=True, description="来源渠道。")
     reporter = graphene.Field(ReporterInput, description="诉求人。")
     idempotency_key = graphene.String(
-        description="幂等键（至多 100 个可见 ASCII 字符）：同一密钥用同一个键重复提交，返回同一件工单。"
+        description=f"幂等键（至多 {MAX_IDEMPOTENCY_KEY} 个可见 ASCII 字符）："
+        "同一密钥用同一个键重复提交，返回同一件工单。"
     )
     received_at = DateTime(description="受理时间（热线先受理后录入时填写）；默认为当前时间。")
 
@@ -177,22 +157,7 @@ class SubmitCase(ApiMutation):
 # --------------------------------------------------------------------------- rateCase
 
 
-class RateCaseErrorCode(graphene.Enum):
-    """评价工单的错误代码。"""
-
-    NOT_FOUND = "not_found"
-    INVALID_TRANSITION = "invalid_transition"
-    TOO_LONG = "too_long"
-    INVALID = "invalid"
-
-    @property
-    def description(self) -> str:
-        return {
-            "not_found": "工单号与电话不匹配",
-            "invalid_transition": "工单当前状态不能评价",
-            "too_long": "内容过长",
-            "invalid": "其他无效输入",
-        }[self.value]
+RateCaseErrorCode = graphene.Enum.from_enum(CaseErrorCode, name="RateCaseErrorCode", description="评价工单的错误代码。")
 
 
 RateCaseError = error_type("RateCaseError", RateCaseErrorCode, "评价工单时可由诉求人改正的问题。")
@@ -205,7 +170,7 @@ class RateCaseInput(graphene.InputObjectType):
     ticket_number = graphene.String(required=True, description="工单号。")
     phone = graphene.String(required=True, description="提交诉求时留的联系电话。")
     satisfaction = graphene.Field(SatisfactionEnum, required=True, description="满意度。")
-    comment = graphene.String(description="意见（至多 500 字）。")
+    comment = graphene.String(description=f"意见（至多 {COMMENT_MAX} 字）。")
 
 
 class RateCase(ApiMutation):
@@ -241,26 +206,9 @@ class RateCase(ApiMutation):
 # --------------------------------------------------------------------------- department actions
 
 
-class CaseActionErrorCode(graphene.Enum):
-    """部门办理操作的错误代码。"""
-
-    NOT_FOUND = "not_found"
-    INVALID_TRANSITION = "invalid_transition"
-    ALREADY_ACKNOWLEDGED = "already_acknowledged"
-    REQUIRED = "required"
-    TOO_LONG = "too_long"
-    INVALID = "invalid"
-
-    @property
-    def description(self) -> str:
-        return {
-            "not_found": "工单不存在或未派给该部门",
-            "invalid_transition": "工单当前状态不允许该操作",
-            "already_acknowledged": "已报到",
-            "required": "必填项为空",
-            "too_long": "内容过长",
-            "invalid": "其他无效输入",
-        }[self.value]
+CaseActionErrorCode = graphene.Enum.from_enum(
+    CaseErrorCode, name="CaseActionErrorCode", description="部门办理操作的错误代码。"
+)
 
 
 def _action_input(name: str, description: str, **fields: Any) -> type[graphene.InputObjectType]:
@@ -337,22 +285,22 @@ def _payload(name: str, mutation_description: str, input_type: type, act: Callab
 
 def _feedback(assignment: Assignment, actor: Any, input: Any) -> Any:
     if assignment.role == Assignment.Role.LEAD and assignment.active:
-        return services.give_feedback(assignment.case, actor=actor, text=input["text"])
-    return services.give_assignment_feedback(assignment, actor=actor, text=input["text"])
+        return ACTIONS["give_feedback"].execute(actor, assignment.case, text=input["text"])
+    return ACTIONS["assignment_feedback"].execute(actor, assignment.case, assignment, text=input["text"])
 
 
 AcknowledgeAssignment = _payload(
     "AcknowledgeAssignment",
     "部门报到（签收派给本部门的工单）",
     _action_input("AcknowledgeAssignmentInput", "报到的工单与部门。"),
-    lambda assignment, actor, input: services.acknowledge(assignment, actor=actor),
+    lambda assignment, actor, input: ACTIONS["acknowledge"].execute(actor, assignment.case, assignment),
     {},
 )
 StartCase = _payload(
     "StartCase",
     "主办部门开始办理",
     _action_input("StartCaseInput", "开始办理的工单与部门。"),
-    lambda assignment, actor, input: services.start(assignment.case, actor=actor),
+    lambda assignment, actor, input: ACTIONS["start"].execute(actor, assignment.case),
     {},
 )
 AddFeedback = _payload(
@@ -361,7 +309,7 @@ AddFeedback = _payload(
     _action_input(
         "AddFeedbackInput",
         "反馈的工单、部门和内容。",
-        text=graphene.String(required=True, description="反馈内容（2–4000 字）。"),
+        text=graphene.String(required=True, description=f"反馈内容（{TEXT_MIN}–{TEXT_MAX} 字）。"),
     ),
     _feedback,
     {"text": "text"},
@@ -372,9 +320,9 @@ ResolveCase = _payload(
     _action_input(
         "ResolveCaseInput",
         "办结的工单、部门和办结说明。",
-        resolution=graphene.String(required=True, description="办结说明（2–4000 字）。"),
+        resolution=graphene.String(required=True, description=f"办结说明（{TEXT_MIN}–{TEXT_MAX} 字）。"),
     ),
-    lambda assignment, actor, input: services.resolve(assignment.case, actor=actor, resolution=input["resolution"]),
+    lambda assignment, actor, input: ACTIONS["resolve"].execute(actor, assignment.case, resolution=input["resolution"]),
     {"resolution": "resolution"},
 )
 ReturnAssignment = _payload(
@@ -383,11 +331,16 @@ ReturnAssignment = _payload(
     _action_input(
         "ReturnAssignmentInput",
         "退单的工单、部门和理由。",
-        reason=graphene.String(required=True, description="退单说明（2–4000 字）。"),
+        reason=graphene.String(required=True, description=f"退单说明（{TEXT_MIN}–{TEXT_MAX} 字）。"),
         reason_code=graphene.String(description="退单理由选项（见“工单办理规则”中的退单理由选项）。"),
     ),
-    lambda assignment, actor, input: services.return_assignment(
-        assignment, actor=actor, reason=input["reason"], reason_code=input.get("reason_code") or ""
+    lambda assignment, actor, input: ACTIONS["return_assignment"].execute(
+        actor,
+        assignment.case,
+        assignment,
+        reason_code=input.get("reason_code") or "",
+        note=input["reason"],
+        code_required=False,
     ),
     {"reason": "reason", "reason_code": "reasonCode"},
 )
@@ -400,8 +353,8 @@ RequestExtension = _payload(
         working_days=graphene.Int(required=True, description="申请延期的工作日数（累计不超过办理规则的上限）。"),
         reason=graphene.String(required=True, description="延期理由。"),
     ),
-    lambda assignment, actor, input: extensions.request_extension(
-        assignment.case, actor=actor, working_days=input["working_days"], reason=input["reason"]
+    lambda assignment, actor, input: ACTIONS["request_extension"].execute(
+        actor, assignment.case, working_days=input["working_days"], reason=input["reason"]
     ),
     {"working_days": "workingDays", "reason": "reason"},
 )
@@ -414,8 +367,8 @@ PauseCase = _payload(
         reason_code=graphene.String(required=True, description="挂起理由选项（见“工单办理规则”）。"),
         note=graphene.String(description="说明。"),
     ),
-    lambda assignment, actor, input: pauses.pause_case(
-        assignment.case, actor=actor, reason_code=input["reason_code"], note=input.get("note") or ""
+    lambda assignment, actor, input: ACTIONS["pause_case"].execute(
+        actor, assignment.case, reason_code=input["reason_code"], note=input.get("note") or ""
     ),
     {"reason_code": "reasonCode", "note": "note"},
 )
@@ -423,7 +376,9 @@ ResumeCase = _payload(
     "ResumeCase",
     "恢复办理挂起的工单；未到期的时限按挂起的工作日顺延",
     _action_input("ResumeCaseInput", "恢复办理的工单与部门。", note=graphene.String(description="说明。")),
-    lambda assignment, actor, input: pauses.resume_case(assignment.case, actor=actor, note=input.get("note") or ""),
+    lambda assignment, actor, input: ACTIONS["resume_case"].execute(
+        actor, assignment.case, note=input.get("note") or ""
+    ),
     {"note": "note"},
 )
 

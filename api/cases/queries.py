@@ -5,43 +5,31 @@ from __future__ import annotations
 from typing import Any
 
 import graphene
-from django.db.models import Prefetch, QuerySet
 
-from api import ratelimit
 from api.conf import api_setting
 from api.core.errors import InvalidArgument, RateLimited
 from api.core.permissions import get_client, require_department
-from cases.models import Assignment, CaseEvent
+from cases.limits import LOOKUP_MAX
 from cases.models import Case as CaseModel
 from cases.services import find_case_for_resident
+from cases.services.lookup import case_queryset
+from traffic import ratelimit
+from traffic.lookups import per_ticket_rate, ticket_bucket
 
 from .types import Case
 
-MAX_LOOKUP_CHARS = 64
-
-
-def case_queryset() -> QuerySet:
-    """A case with everything the ``Case`` type shows, in a fixed number of queries."""
-    return CaseModel.objects.select_related(
-        "category__default_lead_department", "grid", "community", "subdistrict", "merged_into__category"
-    ).prefetch_related(
-        Prefetch("assignments", queryset=Assignment.objects.select_related("department").order_by("pk")),
-        Prefetch("events", queryset=CaseEvent.objects.filter(public=True).order_by("at", "pk")),
-    )
+MAX_LOOKUP_CHARS = LOOKUP_MAX
 
 
 def check_lookup_rate(info: Any, ticket_number: str) -> None:
     """Both per caller and per ticket, so neither many tickets nor many phones can be tried fast."""
     client = get_client(info)
     checks = (
-        (f"case:{client.identity}", "GRAPHQL_CASE_LOOKUP_RATE_LIMIT"),
-        (
-            f"case-ticket:{ticket_number.strip().upper()[:MAX_LOOKUP_CHARS]}",
-            "GRAPHQL_CASE_LOOKUP_PER_TICKET_RATE_LIMIT",
-        ),
+        (f"case:{client.identity}", ratelimit.Rate.parse(api_setting("GRAPHQL_CASE_LOOKUP_RATE_LIMIT"))),
+        (ticket_bucket(ticket_number), per_ticket_rate()),
     )
-    for bucket, setting in checks:
-        outcome = ratelimit.hit(bucket, ratelimit.Rate.parse(api_setting(setting)))
+    for bucket, rate in checks:
+        outcome = ratelimit.hit(bucket, rate)
         if not outcome.allowed:
             raise RateLimited(outcome.retry_after, f"查询过于频繁，请 {outcome.retry_after} 秒后再试。")
 

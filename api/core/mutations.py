@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, ClassVar
 
 import graphene
 
 from .permissions import Scope, check_scope
+
+logger = logging.getLogger(__name__)
 
 
 class FieldError(Exception):
@@ -58,6 +61,10 @@ class ApiMutation(graphene.Mutation):
 
     @classmethod
     def error(cls, problem: FieldError) -> dict[str, Any]:
+        """The payload error; a code missing from the mutation's enum is a bug, logged loudly."""
         known = {member.value for member in cls.error_codes._meta.enum}
-        code = problem.code if problem.code in known else "invalid"
+        code = problem.code
+        if code not in known:
+            logger.error("%s: 错误代码 %r 不在 %s 中，按 invalid 返回", cls.__name__, code, cls.error_codes.__name__)
+            code = "invalid"
         return {"field": problem.field, "message": problem.message, "code": code}

@@ -9,23 +9,12 @@ import graphene
 from api.conf import api_setting
 from api.core.errors import ApiError, ApiErrorCode, InvalidArgument
 from api.core.permissions import Scope, require_scope
-from cms.models import PolicyPage, ServiceItemPage
+from search.published import published_codes
 
-from .adapter import Hit, SearchUnavailable, run_search
+from .adapter import SearchUnavailable, run_search
 from .types import SearchHit, SearchKind, SearchResults
 
 DEFAULT_FIRST = 10
-MODELS = {"service": ServiceItemPage, "policy": PolicyPage}
-
-
-def published_codes(hits: list[Hit]) -> set[str]:
-    """Codes among ``hits`` that are live and public now: an index that lags never leaks a draft."""
-    live: set[str] = set()
-    for kind, model in MODELS.items():
-        codes = [hit.code for hit in hits if hit.kind == kind]
-        if codes:
-            live.update(model.objects.live().public().filter(code__in=codes).values_list("code", flat=True))
-    return live
 
 
 class SearchQueries(graphene.ObjectType):

@@ -7,15 +7,11 @@ from django.db import models
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 
 from cms.fields import LinesField
+from cms.units import UnitKind
 
 from .departments import Department
 
-
-class LeadKind(models.TextChoices):
-    DEPARTMENT = "department", "部门"
-    GRID = "grid", "网格"
-    COMMUNITY = "community", "社区（村）"
-    SUBDISTRICT = "subdistrict", "街道（镇）"
+LeadKind = UnitKind  # a category's default lead is one of the unit kinds
 
 
 class RequestCategoryQuerySet(models.QuerySet):

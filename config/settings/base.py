@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "rules",
     "cases",
     "search",
+    "traffic",
     "api",
     "portal",
     "wagtail.contrib.forms",

@@ -8,14 +8,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from api.cases.queries import case_queryset
-from api.conf import api_setting
-from api.ratelimit import Rate
 from cases import resident, services
+from cases.actions import ACTIONS
 from cases.duplicates import already_reported, merged_notice, merged_summary, residents_reporting
 from cases.errors import CaseError, CaseValidationError
-from cases.models import Case, CaseStatus, Channel
+from cases.models import Case, Channel
+from cases.services.lookup import case_queryset
 from cases.stages import public_timeline, stage_strip
+from traffic.lookups import per_ticket_rate, ticket_bucket
 
 from .. import throttle
 from ..addresses import mask_address
@@ -24,7 +24,6 @@ from ..forms import RatingForm, SubmitCaseForm, TrackForm, new_idempotency_key
 SESSION_SUBMITTED = "portal:submitted-ticket"
 SESSION_TRACK = "portal:track"
 NOT_FOUND_MESSAGE = "没有查到与该工单号和联系电话对应的诉求，请核对后再试。"
-RATEABLE = frozenset({CaseStatus.RESOLVED})
 
 
 def _submission(data: dict) -> services.CaseSubmission:
@@ -98,7 +97,7 @@ def _track_page(
 ) -> HttpResponse:
     context = {"form": form, "case": case}
     if case is not None:
-        rateable = case.status in RATEABLE and not case.satisfaction
+        rateable = ACTIONS["record_callback"].allows(resident.RESIDENT, case) and not case.satisfaction
         events = [event for event in case.events.all() if event.public]
         context.update(
             masked_address=mask_address(case.address),
@@ -129,8 +128,8 @@ def track(request: HttpRequest) -> HttpResponse:
         request,
         "track",
         # Shared with the API's lookups, so many phones cannot be tried on one ticket through either door.
-        bucket=f"case-ticket:{ticket}",
-        rate=Rate.parse(api_setting("GRAPHQL_CASE_LOOKUP_PER_TICKET_RATE_LIMIT")),
+        bucket=ticket_bucket(ticket),
+        rate=per_ticket_rate(),
     )
     if limited:
         return throttle.too_many(request, "track", limited)

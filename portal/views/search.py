@@ -9,10 +9,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from api.search.queries import published_codes
 from search import services
 from search.backends import SearchError
 from search.documents import KIND_LABELS, KINDS
+from search.published import published_codes
 from search.text import MAX_QUERY_CHARS
 
 logger = logging.getLogger(__name__)

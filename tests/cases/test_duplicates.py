@@ -163,7 +163,7 @@ def test_a_failing_duplicate_check_never_loses_the_case(people, clock, monkeypat
     def broken(**kwargs):
         raise RuntimeError("index unavailable")
 
-    monkeypatch.setattr(services, "find_duplicates", broken)
+    monkeypatch.setattr(services.dispatching, "find_duplicates", broken)
     monkeypatch.setattr(duplicates, "find_duplicates", broken)
     result = services.submit_case(story_submission(reporter_phone="13900002222"))
     assert result.created and result.case.status == CaseStatus.DISPATCHED

@@ -180,7 +180,9 @@ def test_undecidable_request_waits_for_manual_dispatch_with_the_reason():
 
 
 def test_crash_between_store_and_decide_is_finished_by_the_sweep(monkeypatch, clock):
-    monkeypatch.setattr(services, "decide_and_dispatch", lambda *a, **k: (_ for _ in ()).throw(OSError("killed")))
+    monkeypatch.setattr(
+        services.intake, "decide_and_dispatch", lambda *a, **k: (_ for _ in ()).throw(OSError("killed"))
+    )
     case = submit_case(story_submission()).case
     assert case.status == CaseStatus.RECEIVED
     monkeypatch.undo()

@@ -159,17 +159,17 @@ def test_an_edit_after_intake_keeps_the_case_deadlines_and_new_cases_use_the_new
 
 
 def test_policy_deadlines_record_the_version_they_used(reference_data):
-    from cases.services import _set_policy_deadlines, calendar_of
+    from cases.services import calendar_of, set_policy_deadlines
 
     case = submit(NATIONAL_DAY_EVE, "cal-nd-4")
     old_version = case.calendar_version
     new_version = add_holiday(date(2026, 10, 8), "国庆延长假期")
 
-    _set_policy_deadlines(case, NATIONAL_DAY_EVE, calendar_version=case.calendar_version)
+    set_policy_deadlines(case, NATIONAL_DAY_EVE, calendar_version=case.calendar_version)
     assert (local_day(case.complete_due), case.calendar_version) == (date(2026, 10, 13), old_version)
     assert calendar_of(case).is_working_day(date(2026, 10, 8)) is True
 
-    _set_policy_deadlines(case, NATIONAL_DAY_EVE)
+    set_policy_deadlines(case, NATIONAL_DAY_EVE)
     assert (local_day(case.complete_due), case.calendar_version) == (date(2026, 10, 14), new_version.number)
     assert calendar_of(case).is_working_day(date(2026, 10, 8)) is False
 
