@@ -63,7 +63,7 @@ migrate: install
 
 demo: migrate
 	$(PY) manage.py ensure_admin
-	$(PY) manage.py import_reference
+	$(PY) manage.py import_reference --only-if-empty
 	$(PY) manage.py seed_calendar
 	$(PY) manage.py search_index --rebuild
 
