@@ -60,6 +60,7 @@ browser-deps: install-dev node_modules/.installed
 
 migrate: install
 	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py createcachetable
 
 demo: migrate
 	$(PY) manage.py ensure_admin
@@ -69,15 +70,12 @@ demo: migrate
 
 run: demo
 	@echo "网站：http://$(HOST):$(PORT)/   管理后台：http://$(HOST):$(PORT)/admin/   GraphQL：http://$(HOST):$(PORT)/graphql/"
-	@echo "按 Ctrl-C 同时停止网站和后台任务。"
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(PY) manage.py db_worker --interval 1 & \
-	  $(PY) manage.py escalate_overdue --every 60 & \
-	  $(PY) manage.py runserver --noreload $(HOST):$(PORT) & \
-	  wait
+	@echo "健康检查：http://$(HOST):$(PORT)/readyz   监控指标：http://$(HOST):$(PORT)/metrics"
+	@echo "按 Ctrl-C 同时停止网站和后台任务；任一进程意外退出会自动重启。"
+	$(PY) manage.py supervise --bind $(HOST):$(PORT)
 
 worker: install
-	$(PY) manage.py db_worker --interval 1
+	$(PY) manage.py task_worker --interval 1
 
 test: browser-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
