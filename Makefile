@@ -10,7 +10,7 @@ PORT ?= 8000
 PYTHON ?= $(shell for p in python3.12 python3.11 python3; do \
 	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not ((3,11) <= sys.version_info[:2] < (3,13)))'; then echo $$p; break; fi; done)
 
-.PHONY: help venv install install-dev browser-deps migrate demo run worker test test-postgres lint format bench search-eval check-deploy clean
+.PHONY: help venv install install-dev browser-deps migrate demo run worker test test-postgres lint format bench search-eval check-deploy reliability clean
 
 help:
 	@echo "make run    — 安装依赖、迁移数据库、载入演示数据，在 http://$(HOST):$(PORT)/ 启动网站和后台任务"
@@ -93,6 +93,11 @@ format: install-dev
 
 bench: install-dev
 	@for f in tests/bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+# Faults under load on PostgreSQL (its own database, RELIABILITY_DATABASE_URL); see tests/reliability/run.py.
+RELIABILITY_CASES ?= 1000
+reliability: install
+	$(PY) tests/reliability/run.py --cases $(RELIABILITY_CASES) $(RELIABILITY_ARGS)
 
 search-eval: install
 	$(PY) -m search.evaluate
