@@ -99,3 +99,20 @@ def test_supervisor_stop_terminates_children():
     child.start()
     Supervisor([child]).stop()
     assert child.process.poll() is not None
+
+
+def test_sweep_every_writes_a_heartbeat_per_pass(db, monkeypatch):
+    import io
+
+    from django.core.management import call_command
+
+    from ops.models import Heartbeat
+
+    def stop(seconds):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(resilience.time, "sleep", stop)
+    monkeypatch.setattr(resilience, "close_old_connections", lambda: None)
+    call_command("escalate_overdue", "--every", "30", stdout=io.StringIO())
+    beat = Heartbeat.objects.get(kind="sweep")
+    assert beat.detail == {"checked": 0, "escalated": 0, "failed": 0}
