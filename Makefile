@@ -60,7 +60,6 @@ browser-deps: install-dev node_modules/.installed
 
 migrate: install
 	$(PY) manage.py migrate --noinput -v0
-	$(PY) manage.py createcachetable
 
 demo: migrate
 	$(PY) manage.py ensure_admin

@@ -143,7 +143,7 @@ STORAGES = {
 }
 
 # The cache holds rate limits, so it is shared by every process: Redis when REDIS_URL is set,
-# otherwise a table in the database (`manage.py createcachetable`, run by `make migrate`).
+# otherwise a table in the database (created by every `migrate`, see ops/apps.py).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

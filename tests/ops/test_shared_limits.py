@@ -82,3 +82,15 @@ def test_redis_limit_is_shared_by_two_processes(tmp_path):
     finally:
         redis.terminate()
         redis.wait(10)
+
+
+def test_migrate_creates_the_cache_table(db, settings):
+    from django.apps import apps
+    from django.db import connection
+
+    from ops.apps import create_cache_table
+
+    settings.CACHES = {"default": {"BACKEND": "ops.cache.DatabaseCache", "LOCATION": "ops_test_cache"}}
+    assert "ops_test_cache" not in connection.introspection.table_names()
+    create_cache_table(apps.get_app_config("ops"), using="default", verbosity=0)
+    assert "ops_test_cache" in connection.introspection.table_names()

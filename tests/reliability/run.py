@@ -425,7 +425,7 @@ def write_reliability(summary: list[str], ok: bool, args) -> None:
     load = os.getloadavg()
     body = [
         f"Measured {date.today().isoformat()} on {info['cores']} cores ({info['cpu']}), Python {info['python']}, "
-        f"load average before the run {load[0]:.1f} (shared with other work). "
+        f"load average {load[0]:.1f} at the end (the CPU was shared with other work). "
         "`make reliability` "
         f"(`python tests/reliability/run.py --cases {args.cases} --concurrency {args.concurrency}`):",
         "",
