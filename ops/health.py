@@ -1,7 +1,8 @@
 """Health endpoints for load balancers and orchestrators.
 
-``/healthz``: the process answers (no database), for liveness probes. ``/readyz``: this node can
-serve: database, cache, task-worker heartbeat, sweep heartbeat, search index; next year's
+``/healthz``: the process answers (no database), for liveness probes and load balancers.
+``/readyz``: the service can do its whole job: database, cache, task-worker heartbeat, sweep
+heartbeat and lag, search index; for deploy gates and monitoring. Next year's
 working calendar is reported as a warning only, since taking every node out of rotation over it
 would be worse than the missing schedule. JSON, 200 when ready, 503 otherwise.
 """
@@ -67,7 +68,16 @@ def check_task_worker() -> Check:
 
 
 def check_sweep() -> Check:
-    return _heartbeat("sweep", settings.OPS_SWEEP_MAX_AGE, "时限巡检进程")
+    """The sweep's heartbeat; ``lag_seconds`` (the oldest due deadline check not yet done) is shown."""
+    from django.db.models import Min
+
+    from cases.models import Case
+
+    result = _heartbeat("sweep", settings.OPS_SWEEP_MAX_AGE, "时限巡检进程")
+    now = timezone.now()
+    oldest = Case.objects.filter(next_check_at__lte=now).aggregate(m=Min("next_check_at"))["m"]
+    result.data["lag_seconds"] = round((now - oldest).total_seconds(), 1) if oldest else 0.0
+    return result
 
 
 def check_search() -> Check:

@@ -62,6 +62,7 @@ def test_readyz_fails_when_the_sweep_went_silent(client, beating, indexed, setti
     assert check["status"] == "fail"
     assert check["data"]["max_age_seconds"] == settings.OPS_SWEEP_MAX_AGE
     assert check["data"]["age_seconds"] >= 600
+    assert check["data"]["lag_seconds"] == 0.0  # no deadline check is due
 
 
 def test_a_check_that_raises_is_a_failed_check_not_a_500(client, beating, indexed, monkeypatch):
