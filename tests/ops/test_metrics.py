@@ -82,3 +82,29 @@ def test_search_latency_is_observed(client, reference_data):
     before = samples(client).get(("governance_search_seconds_count", (("operation", "search"),)), 0)
     services.search("低保")
     assert samples(client)[("governance_search_seconds_count", (("operation", "search"),))] == before + 1
+
+
+@pytest.mark.slow_subprocess
+def test_counters_of_several_processes_are_added_up(tmp_path):
+    """With PROMETHEUS_MULTIPROC_DIR (as under gunicorn), /metrics sums every worker's counters."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PROMETHEUS_"))}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings.test", PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
+    count = "import django; django.setup(); from ops.metrics import INTAKES; INTAKES.labels('app', 'replayed').inc(3)"
+    for _ in range(2):
+        subprocess.run([sys.executable, "-c", count], cwd=settings.BASE_DIR, env=env, check=True, timeout=120)
+    render = (
+        "import django; django.setup()\n"
+        "from ops import metrics\n"
+        "metrics.DatabaseCollector.collect = lambda self: iter(())\n"
+        "print(metrics.render().decode())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", render], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120
+    ).stdout
+    assert 'governance_intakes_total{channel="app",outcome="replayed"} 6.0' in out
