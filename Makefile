@@ -10,7 +10,7 @@ PORT ?= 8000
 PYTHON ?= $(shell for p in python3.12 python3.11 python3; do \
 	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not ((3,11) <= sys.version_info[:2] < (3,13)))'; then echo $$p; break; fi; done)
 
-.PHONY: help venv install install-dev browser-deps migrate demo run worker test test-quick test-postgres lint check-migrations format bench search-eval check-deploy clean
+.PHONY: help venv install install-dev browser-deps migrate demo run worker test test-quick test-postgres lint check-migrations format bench search-eval check-deploy reliability clean
 
 help:
 	@echo "make run    — 安装依赖、迁移数据库、载入演示数据，在 http://$(HOST):$(PORT)/ 启动网站和后台任务"
@@ -63,21 +63,18 @@ migrate: install
 
 demo: migrate
 	$(PY) manage.py ensure_admin
-	$(PY) manage.py import_reference
+	$(PY) manage.py import_reference --only-if-empty
 	$(PY) manage.py seed_calendar
 	$(PY) manage.py search_index --rebuild
 
 run: demo
 	@echo "网站：http://$(HOST):$(PORT)/   管理后台：http://$(HOST):$(PORT)/admin/   GraphQL：http://$(HOST):$(PORT)/graphql/"
-	@echo "按 Ctrl-C 同时停止网站和后台任务。"
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(PY) manage.py db_worker --interval 1 & \
-	  $(PY) manage.py escalate_overdue --every 60 & \
-	  $(PY) manage.py runserver --noreload $(HOST):$(PORT) & \
-	  wait
+	@echo "健康检查：http://$(HOST):$(PORT)/readyz   监控指标：http://$(HOST):$(PORT)/metrics"
+	@echo "按 Ctrl-C 同时停止网站和后台任务；任一进程意外退出会自动重启。"
+	$(PY) manage.py supervise --bind $(HOST):$(PORT)
 
 worker: install
-	$(PY) manage.py db_worker --interval 1
+	$(PY) manage.py task_worker --interval 1
 
 test: browser-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -102,6 +99,11 @@ format: install-dev
 
 bench: install-dev
 	@for f in tests/bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+# Faults under load on PostgreSQL (its own database, RELIABILITY_DATABASE_URL); see tests/reliability/run.py.
+RELIABILITY_CASES ?= 1000
+reliability: install
+	$(PY) tests/reliability/run.py --cases $(RELIABILITY_CASES) $(RELIABILITY_ARGS)
 
 search-eval: install
 	$(PY) -m search.evaluate

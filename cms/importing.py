@@ -2,6 +2,10 @@
 
 One transaction for everything: an invalid file names the file, the record id and the field,
 and leaves the database as it was. Running it twice changes nothing the second time.
+
+On a configured database the import never reverts an administrator: it adds what is missing and
+reports what differs, and overwrites only when asked to (``overwrite=True``). A rule book that
+differs becomes a draft submitted for approval, never a publish.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -49,7 +54,29 @@ REFERENCE_FILES = (
     "sla.json",
 )
 
-CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+CREATED, UPDATED, UNCHANGED, DIFFERS = "created", "updated", "unchanged", "differs"
+DRAFTED = "drafted"  # a rule book change saved as a draft for approval
+
+
+@dataclass
+class _Run:
+    """How the running import treats rows that already exist, and what it found different."""
+
+    overwrite: bool = True
+    differences: list[str] = field(default_factory=list)
+
+    def differs(self, what: str) -> str:
+        """Record a difference; returns the outcome for the summary (UPDATED when overwriting)."""
+        self.differences.append(f"{what}（{'已按参考数据覆盖' if self.overwrite else '保留数据库中的值'}）")
+        return UPDATED if self.overwrite else DIFFERS
+
+
+# Outside import_reference (callers of upsert and sync_page) rows are overwritten as before.
+_run: ContextVar[_Run | None] = ContextVar("reference_import_run", default=None)
+
+
+def _current_run() -> _Run:
+    return _run.get() or _Run()
 
 
 class ReferenceImportError(Exception):
@@ -70,16 +97,22 @@ class FileSummary:
 
     @property
     def changed(self) -> bool:
-        return bool(self.counts[CREATED] or self.counts[UPDATED])
+        return bool(self.counts[CREATED] or self.counts[UPDATED] or self.counts[DRAFTED])
 
     def line(self) -> str:
         c = self.counts
-        return f"{self.file}: 新增 {c[CREATED]}，更新 {c[UPDATED]}，未变 {c[UNCHANGED]}"
+        line = f"{self.file}: 新增 {c[CREATED]}，更新 {c[UPDATED]}，未变 {c[UNCHANGED]}"
+        if c[DRAFTED]:
+            line += f"，存为待审批草稿 {c[DRAFTED]}"
+        return f"{line}，与数据库不同（保留数据库）{c[DIFFERS]}" if c[DIFFERS] else line
 
 
 @dataclass
 class ImportSummary:
     files: list[FileSummary] = field(default_factory=list)
+    # One line per record whose stored values differ from the file and were kept.
+    differences: list[str] = field(default_factory=list)
+    skipped: bool = False  # ``only_if_empty`` found a configured database and imported nothing
 
     @property
     def changed(self) -> bool:
@@ -100,10 +133,17 @@ def upsert(model: type[models.Model], lookup: dict[str, Any], values: dict[str, 
     changed = [name for name, value in values.items() if _current(instance, name) != _comparable(value)]
     if not changed:
         return instance, UNCHANGED
+    outcome = _current_run().differs(f"{model._meta.verbose_name} {_label(lookup)}：{'、'.join(changed)}")
+    if outcome == DIFFERS:
+        return instance, DIFFERS
     for name in changed:
         setattr(instance, name, values[name])
     instance.save(update_fields=changed)
     return instance, UPDATED
+
+
+def _label(lookup: dict[str, Any]) -> str:
+    return "/".join(str(_comparable(v)) for v in lookup.values())
 
 
 def _current(instance: models.Model, name: str) -> Any:
@@ -212,7 +252,11 @@ def load_json(path: Path) -> dict[str, Any]:
 def sync_staff(
     scope: dict[str, Any], role: str, people: Iterable[dict[str, Any]], reader: _Reader, field_name: str
 ) -> str:
-    """Make the staff of one role in one area exactly the given list (order kept)."""
+    """Make the staff of one role in one area exactly the given list (order kept).
+
+    A list an administrator has already edited is one record: it is reported, not replaced,
+    unless the import overwrites.
+    """
     desired = []
     for person in people:
         p = reader.child(person, reader.id)
@@ -220,7 +264,9 @@ def sync_staff(
     existing = list(StaffMember.objects.filter(role=role, **scope).order_by("sort_order", "id"))
     if [(s.name, s.phone) for s in existing] == desired:
         return UNCHANGED
-    outcome = UPDATED if existing else CREATED
+    outcome = _current_run().differs(f"{reader.id} 的{StaffRole(role).label}名单") if existing else CREATED
+    if outcome == DIFFERS:
+        return DIFFERS
     StaffMember.objects.filter(pk__in=[s.pk for s in existing]).delete()
     StaffMember.objects.bulk_create(
         StaffMember(name=name, phone=phone, role=role, sort_order=i, **scope) for i, (name, phone) in enumerate(desired)
@@ -513,6 +559,8 @@ def sync_page(
         changed.append("related_services")
     if not changed and page.live and not page.has_unpublished_changes:
         return UNCHANGED
+    if _current_run().differs(f"页面 {code}：{'、'.join(changed) or '未发布的修改'}") == DIFFERS:
+        return DIFFERS
     for name, value in values.items():
         setattr(page, name, value)
     page.save_revision().publish()
@@ -633,6 +681,16 @@ def import_sla(data: dict[str, Any], summary: FileSummary) -> None:
                     raise top.error(f"calendar.{key}", f"日期格式错误：{text!r}。") from None
     if workdays:
         from .calendar import CalendarError, apply_reference_workdays
+        from .models import CalendarDay
+        from .models.calendar import DaySource
+
+        # A day an administrator set otherwise in the working calendar stays as they set it.
+        kept = CalendarDay.objects.filter(date__in=workdays, source=DaySource.ADMIN, is_working_day=False)
+        for day in kept.values_list("date", flat=True):
+            outcome = _current_run().differs(f"工作日历 {day:%Y-%m-%d}：调休上班日")
+            if outcome == DIFFERS:
+                workdays.remove(day)
+                summary.add(DIFFERS)
 
         try:
             outcomes, _ = apply_reference_workdays(workdays, note="按参考数据（sla.json）确认的国务院办公厅放假安排。")
@@ -743,25 +801,51 @@ def import_rules(data: dict[str, Any], summary: FileSummary) -> None:
             )
         )
     cap = escalation.int("cap")
-    book = RuleBook.objects.first()
-    if book is None:
+    live = RuleBook.objects.first()
+    if live is None:
         book = RuleBook(name="诉求派单与提级规则", description=top.str("_about", required=False))
-        outcome = CREATED
-    else:
-        book = book.get_latest_revision_as_object()
-        outcome = UPDATED
+        _set_rulebook(book, cap, rows, levels, triggers)
+        book.save()
+        book.save_revision().publish()
+        summary.add(CREATED)
+        return
+    # Without a pending draft this returns ``live`` itself; edit a copy so ``live`` stays what runs.
+    book = RuleBook.objects.get(pk=live.pk).get_latest_revision_as_object()
+    _set_rulebook(book, cap, rows, levels, triggers)
+    if rulebook_content(live) == rulebook_content(book) and live.live and not live.has_unpublished_changes:
+        summary.add(UNCHANGED)
+        return
+    run = _current_run()
+    pending = _draft_content(live)
+    if pending == rulebook_content(book):
+        run.differences.append("派单与提级规则：与参考数据相同的草稿已在等待审批")
+        summary.add(DIFFERS)
+        return
+    # The rules that run change only when a person approves a publish. The difference becomes a
+    # draft submitted for approval; an administrator's own pending draft is kept unless overwriting.
+    if pending is not None and not run.overwrite:
+        run.differences.append("派单与提级规则：已有未发布的草稿，未改动（--overwrite 以参考数据替换该草稿）")
+        summary.add(DIFFERS)
+        return
+    book.save_revision(log_action=True)
+    workflow = live.get_workflow()
+    if workflow is not None and not live.workflow_in_progress:
+        workflow.start(RuleBook.objects.get(pk=live.pk), None)
+    run.differences.append("派单与提级规则：与已发布版本不同，已保存为草稿并提交审批（未发布）")
+    summary.add(DRAFTED)
+
+
+def _set_rulebook(book, cap: int, rows: list, levels: list, triggers: list) -> None:
     book.escalation_cap = cap
     book.routing_rules = rows
     book.escalation_levels = levels
     book.escalation_triggers = triggers
-    if outcome == UPDATED:
-        live = RuleBook.objects.get(pk=book.pk)
-        if rulebook_content(live) == rulebook_content(book) and live.live and not live.has_unpublished_changes:
-            summary.add(UNCHANGED)
-            return
-    book.save()
-    book.save_revision().publish()
-    summary.add(outcome)
+
+
+def _draft_content(live) -> dict[str, Any] | None:
+    from .models.rulebook import rulebook_content
+
+    return rulebook_content(live.get_latest_revision_as_object()) if live.has_unpublished_changes else None
 
 
 IMPORTERS: dict[str, Callable[[dict[str, Any], FileSummary], None]] = {
@@ -775,9 +859,23 @@ IMPORTERS: dict[str, Callable[[dict[str, Any], FileSummary], None]] = {
 }
 
 
-def import_reference(directory: Path, progress: Callable[[FileSummary], None] | None = None) -> ImportSummary:
+def is_configured() -> bool:
+    """Whether a district has been set up (by an import or by hand)."""
+    return District.objects.exists()
+
+
+def import_reference(
+    directory: Path,
+    progress: Callable[[FileSummary], None] | None = None,
+    *,
+    overwrite: bool = False,
+    only_if_empty: bool = False,
+) -> ImportSummary:
     """Import every reference file of ``directory`` in one transaction.
 
+    Rows that exist and differ from the file are kept and listed in ``summary.differences``
+    unless ``overwrite``; a differing rule book becomes a draft for approval either way.
+    ``only_if_empty`` loads the demo district into an empty database and otherwise does nothing.
     Raises ReferenceImportError for bad input, after which the database is as it was.
     """
     directory = Path(directory)
@@ -785,11 +883,20 @@ def import_reference(directory: Path, progress: Callable[[FileSummary], None] | 
         raise ReferenceImportError(str(directory), "", "", "目录不存在。")
     summary = ImportSummary()
     payloads = {name: load_json(directory / name) for name in IMPORTERS}
-    with transaction.atomic():
-        for name, importer in IMPORTERS.items():
-            file_summary = FileSummary(name)
-            importer(payloads[name], file_summary)
-            summary.files.append(file_summary)
-            if progress:
-                progress(file_summary)
+    if only_if_empty and is_configured():
+        summary.skipped = True
+        return summary
+    run = _Run(overwrite=overwrite)
+    token = _run.set(run)
+    try:
+        with transaction.atomic():
+            for name, importer in IMPORTERS.items():
+                file_summary = FileSummary(name)
+                importer(payloads[name], file_summary)
+                summary.files.append(file_summary)
+                if progress:
+                    progress(file_summary)
+    finally:
+        _run.reset(token)
+    summary.differences = run.differences
     return summary

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "traffic",
     "api",
     "portal",
+    "ops",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ops.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -97,7 +99,10 @@ WSGI_APPLICATION = "config.wsgi.application"
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
+        # Persistent connections (a new PostgreSQL connection per request costs ~¾ of the write
+        # throughput), checked before reuse so a restarted database server is survived.
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=env_bool("DB_CONN_HEALTH_CHECKS", True),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -105,7 +110,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The busy timeout lets the web server and the task worker wait for each other's writes;
     # cases/locking.py retries a workflow that still meets "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;", "timeout": 20}
+        {
+            "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;",
+            "timeout": 20,
+            # Writers take the lock when the transaction begins, so one that read first never fails
+            # at once with "database is locked" when another process wrote in between.
+            "transaction_mode": "IMMEDIATE",
+        }
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -132,11 +143,20 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# The cache holds rate limits, so it is shared by every process: Redis when REDIS_URL is set,
+# otherwise a table in the database (created by every `migrate`, see ops/apps.py).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "ops.cache.DatabaseCache",
+            "LOCATION": "django_cache",
+            # Culling drops counters; keep it rare (one rate-limit key per client and window).
+            "OPTIONS": {"MAX_ENTRIES": 100_000, "CULL_FREQUENCY": 4},
+        }
+    }
 
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
@@ -173,10 +193,18 @@ GRAPHENE = {"SCHEMA": "api.schema.schema"}
 PORTAL_SUBMIT_RATE_LIMIT = os.environ.get("PORTAL_SUBMIT_RATE_LIMIT", "10/m")
 PORTAL_TRACK_RATE_LIMIT = os.environ.get("PORTAL_TRACK_RATE_LIMIT", "10/m")
 
+# Time, level, logger and request id on every line; LOG_FORMAT=json for one JSON object per line.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "ops.logging.RequestIdFilter"}},
+    "formatters": {
+        "default": {"()": "ops.logging.JsonFormatter"}
+        if LOG_FORMAT == "json"
+        else {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "default", "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
@@ -184,5 +212,11 @@ LOGGING = {
         "wagtail": {"level": "WARNING"},
     },
 }
+
+# Operations (ops/): /metrics for a bearer token or these networks; readiness thresholds.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
+OPS_TASK_WORKER_MAX_AGE = float(os.environ.get("OPS_TASK_WORKER_MAX_AGE", "60"))
+OPS_SWEEP_MAX_AGE = float(os.environ.get("OPS_SWEEP_MAX_AGE", "180"))
 
 from .api import *  # noqa: E402, F403

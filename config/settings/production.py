@@ -9,7 +9,11 @@ from .base import env_bool
 
 DEBUG = False
 if not SECRET_KEY:  # noqa: F405
-    raise ImproperlyConfigured("生产环境必须通过环境变量 SECRET_KEY 提供密钥。")
+    raise ImproperlyConfigured(
+        "生产环境必须通过环境变量 SECRET_KEY 提供密钥（例如写入 /etc/governance/env，"
+        "生成：python3 -c 'import secrets; print(secrets.token_urlsafe(50))'）。"
+        "本机开发请用 make run，或设置 DJANGO_SETTINGS_MODULE=config.settings.dev。"
+    )
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

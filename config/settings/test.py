@@ -16,3 +16,6 @@ STORAGES = {
 }
 SEARCH_INDEX_DIR = None  # the embedded search index lives in memory during tests
 MIDDLEWARE = [m for m in MIDDLEWARE if "whitenoise" not in m]  # noqa: F405
+# The in-memory test database uses SQLite's shared cache, where a table lock fails at once instead
+# of waiting; the concurrency tests exercise cases/locking.py's retries on deferred transactions.
+DATABASES["default"].get("OPTIONS", {}).pop("transaction_mode", None)  # noqa: F405

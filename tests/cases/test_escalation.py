@@ -221,7 +221,8 @@ def test_escalate_overdue_every_keeps_sweeping_until_stopped(gas_case, clock, mo
         if len(sleeps) == 2:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr("cases.management.commands.escalate_overdue.time.sleep", fake_sleep)
+    monkeypatch.setattr("ops.resilience.time.sleep", fake_sleep)
+    monkeypatch.setattr("ops.resilience.close_old_connections", lambda: None)  # inside the test transaction
     clock.move_to(at(2026, 10, 13, 8, 0))
     call_command("escalate_overdue", "--every", "30", stdout=(out := io.StringIO()))
     # The first pass escalates and reports; the quiet second pass prints nothing; Ctrl+C ends the loop.

@@ -79,7 +79,7 @@ def test_edited_file_updates_only_what_changed(reference_data, tmp_path):
 
     _edit(directory / "regions.json", change)
     _edit(directory / "services.json", lambda d: d["services"][0].update(fee="每次5元"))
-    summary = import_reference(directory)
+    summary = import_reference(directory, overwrite=True)
     by_file = {f.file: f.counts for f in summary.files}
     assert by_file["regions.json"]["updated"] == 1
     assert by_file["services.json"]["updated"] == 1

@@ -6,11 +6,12 @@ way); a larger one may prefer a cron job or systemd timer calling it once a minu
 
 from __future__ import annotations
 
-import time
-
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.escalation import sweep_overdue
+from ops.heartbeat import Beater
+from ops.models import Heartbeat
+from ops.resilience import run_forever
 
 
 class Command(BaseCommand):
@@ -31,16 +32,23 @@ class Command(BaseCommand):
             if verbose and (done == total or done % 100 == 0):
                 self.stdout.write(f"  {done}/{total}")
 
-        while True:
+        def sweep() -> None:
             result = sweep_overdue(limit=limit, progress=progress)
             if every is None or result.checked or verbose:
                 self.stdout.write(
                     f"检查 {result.checked} 件，提级 {result.escalated} 件，"
                     f"补做派单 {result.redecided} 件，失败 {result.failed} 件。"
                 )
-            if every is None:
-                return
-            try:
-                time.sleep(every)
-            except KeyboardInterrupt:
-                return
+            if every is not None:
+                beater.beat(force=True, checked=result.checked, escalated=result.escalated, failed=result.failed)
+
+        if every is None:
+            sweep()
+            return
+        # Long-running: a lost database is waited out (backoff, reconnect) instead of ending the process;
+        # each completed sweep is a heartbeat, whose age /readyz and the metrics report as the sweep lag.
+        beater = Beater(Heartbeat.Kind.SWEEP)
+        try:
+            run_forever(sweep, name="时限巡检", sleep=lambda: every)
+        except KeyboardInterrupt:
+            return
