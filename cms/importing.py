@@ -775,6 +775,12 @@ IMPORTERS: dict[str, Callable[[dict[str, Any], FileSummary], None]] = {
 }
 
 
+def import_case_history(directory: Path, progress: Callable[[FileSummary], None] | None = None) -> list[FileSummary]:
+    from .history import import_case_history as run
+
+    return run(directory, progress)
+
+
 def import_reference(directory: Path, progress: Callable[[FileSummary], None] | None = None) -> ImportSummary:
     """Import every reference file of ``directory`` in one transaction.
 
@@ -792,4 +798,5 @@ def import_reference(directory: Path, progress: Callable[[FileSummary], None] | 
             summary.files.append(file_summary)
             if progress:
                 progress(file_summary)
+        summary.files.extend(import_case_history(directory, progress))
     return summary
