@@ -154,9 +154,11 @@ class TextModel:
 
 
 def _readable(pairs: Sequence[tuple[str, float]], limit: int, skip_marked: bool = False) -> tuple[str, ...]:
-    """Feature names as words: the "w:" prefix dropped, fragments of a word already shown skipped."""
+    """Feature names as words, whole words first: the "w:" prefix dropped, fragments of a word shown skipped."""
     shown: list[str] = []
-    for term, _ in pairs:
+    words = [(t, v) for t, v in pairs if t.removeprefix(MARK).startswith("w:")]
+    grams = [(t, v) for t, v in pairs if not t.removeprefix(MARK).startswith("w:") and len(t.removeprefix(MARK)) >= 3]
+    for term, _ in (*words, *grams):
         if skip_marked and term.startswith(MARK):
             continue
         word = term.removeprefix(MARK).removeprefix("w:")

@@ -46,6 +46,7 @@ PREVIEW_KEYS = (
     "suggestions",
     "urgent_cues",
     "model_version",
+    "category_evidence",
 )
 
 

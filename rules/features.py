@@ -17,7 +17,7 @@ from cms.geo import point_in_ring
 from rules.deadlines import parse_received_at, zone
 from rules.matching import KeywordHit, leaves_in_order
 from rules.snapshot import GridInfo, RulesConfig
-from rules.understanding import Understanding, understand
+from rules.understanding import Understanding, marked_keywords, understand
 
 REPEAT_WINDOW = timedelta(hours=30 * 24)
 _ADDRESS_DROP = str.maketrans("", "", " \t\r\n\u3000\u00a0\u200b\ufeff")
@@ -190,19 +190,24 @@ def departments_in_order(hits: Sequence[KeywordHit]) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def departments_asked(understanding: Understanding, hits: Sequence[KeywordHit], config: RulesConfig) -> tuple[str, ...]:
+def departments_asked(
+    understanding: Understanding, hits: Sequence[KeywordHit], text: str, config: RulesConfig
+) -> tuple[str, ...]:
     """The departments of the problems the text asks to be handled: the category first, then second problems.
 
     Without a classifier this is every keyword leaf's department by first mention (the
-    reference semantics). With one, a keyword leaf counts only when the classifier also ranks it
-    among its suggestions or found it as a second problem, so a word in passing ("轮椅") does
-    not bring in another department.
+    reference semantics). With one, another keyword leaf counts only when the classifier ranks
+    it among its suggestions (or found it as a second problem) and the keyword is stated as a
+    problem: not only inside a worry or a memory, and not only as a modifier of another noun
+    ("推着轮椅的老人" mentions a wheelchair in passing).
     """
     if config.text_model is None or understanding.category is None:
         return departments_in_order(hits)
     wanted = {understanding.category, *understanding.suggestions, *understanding.secondary}
+    passing = marked_keywords(text, hits)
+    stated = {h.leaf.code for h in hits if h.keyword not in passing and not _attributive(text, h)}
     codes = [understanding.category]
-    codes += [leaf.code for leaf in leaves_in_order(hits) if leaf.code in wanted]
+    codes += [leaf.code for leaf in leaves_in_order(hits) if leaf.code in wanted and leaf.code in stated]
     codes += list(understanding.secondary)
     seen: dict[str, None] = {}
     for code in codes:
@@ -210,6 +215,11 @@ def departments_asked(understanding: Understanding, hits: Sequence[KeywordHit], 
         if leaf is not None and leaf.lead_is_department:
             seen.setdefault(leaf.default_lead, None)
     return tuple(seen)
+
+
+def _attributive(text: str, hit: KeywordHit) -> bool:
+    """ "X的Y": the keyword describes the noun after it instead of naming a problem."""
+    return text[hit.end : hit.end + 1] == "的"
 
 
 def extract_features(
@@ -223,7 +233,7 @@ def extract_features(
     hits = config.matcher.find(text)
     understanding = understand(text, hits, config)
     leaf = config.leaves.get(understanding.category or "")
-    departments = departments_asked(understanding, hits, config)
+    departments = departments_asked(understanding, hits, text, config)
     hypothetical = understanding_marked(understanding, hits)
     location = locate(request, config)
     grid = location.grid

@@ -134,6 +134,7 @@ class Simulation:
     labels: dict[str, str]
     fired: list[dict[str, Any]] = field(default_factory=list)
     keywords: tuple[str, ...] = ()
+    suggestions: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _handler_label(code: str | None, config: RulesConfig, decision: Decision) -> str:
@@ -173,6 +174,15 @@ def simulate(request: Mapping[str, Any], source: str = "live") -> Simulation:
         if code in rows
     ]
     version_label = "草稿（未发布）" if config.version < 0 else f"v{config.version}"
+    suggestions = [
+        {
+            "code": code,
+            "name": f"{config.leaves[code].parent_name} / {config.leaves[code].name}",
+            "words": decision.category_evidence.get(code, ()),
+        }
+        for code in decision.suggestions
+        if code in config.leaves
+    ]
     return Simulation(
         decision=decision,
         source_label="草稿规则" if source == "draft" else "已发布规则",
@@ -180,6 +190,7 @@ def simulate(request: Mapping[str, Any], source: str = "live") -> Simulation:
         labels=labels,
         fired=fired,
         keywords=decision.matched_keywords,
+        suggestions=suggestions,
     )
 
 
