@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from classifier.text import MARK, clauses, normalize, segments, tokens, urgency_tokens
+from classifier.text import MARK, Clause, clause_tokens, clauses, normalize, segments, tokens
 
 FORMAT = "request-classifier/1"
 NO_CATEGORY = "none"  # the class of requests no category fits (praise, other districts' matters …)
@@ -40,6 +40,8 @@ class Reading:
     urgent_cues: tuple[str, ...]
     segments: tuple[np.ndarray, ...]  # raw scores of each later segment ("还有……", "另外……")
     norm: str
+    features: tuple[np.ndarray, np.ndarray] = (np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float32))
+    clauses: tuple[Clause, ...] = ()
 
     def probabilities(self, boost: Mapping[str, float] | None = None, temperature: float = 1.0) -> np.ndarray:
         scores = self.scores.copy()
@@ -74,7 +76,12 @@ class _Linear:
 
     def vector(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Feature indexes and their sublinear-tf × idf weights, L2-normalised."""
-        counts = Counter(i for i in map(self.index.get, terms) if i is not None)
+        index = self.index
+        counts: dict[int, int] = {}
+        for term, count in Counter(terms).items():
+            i = index.get(term)
+            if i is not None:
+                counts[i] = count
         if not counts:
             return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float32)
         idx = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
@@ -88,10 +95,18 @@ class _Linear:
             return self.intercept.copy()
         return self.intercept + weights @ self.coef[idx]
 
-    def contributions(self, idx: np.ndarray, weights: np.ndarray, column: int) -> list[tuple[str, float]]:
+    def contributions(
+        self, idx: np.ndarray, weights: np.ndarray, column: int, top: int = 16
+    ) -> list[tuple[str, float]]:
+        """The ``top`` features that raised ``column`` the most, largest first."""
         values = weights * self.coef[idx, column]
-        order = np.argsort(-values)
-        return [(self.vocabulary[idx[i]], float(values[i])) for i in order if values[i] > 0]
+        if len(values) > top:
+            keep = np.argpartition(-values, top)[:top]
+            order = keep[np.argsort(-values[keep])]
+        else:
+            order = np.argsort(-values)
+        vocabulary = self.vocabulary
+        return [(vocabulary[i], v) for i, v in zip(idx[order].tolist(), values[order].tolist(), strict=True) if v > 0]
 
 
 class TextModel:
@@ -129,9 +144,12 @@ class TextModel:
 
     def read(self, text: str) -> Reading:
         norm = normalize(text)
-        idx, weights = self.category.vector(tokens(norm))
+        parts_ = clauses(norm)
+        per_clause = clause_tokens(parts_)
+        idx, weights = self.category.vector([t for _, toks in per_clause for t in toks])
         scores = self.category.scores(idx, weights)
-        u_idx, u_weights = self.urgency.vector(urgency_tokens(norm))
+        u_terms = [MARK + t if marked else t for marked, toks in per_clause for t in toks]
+        u_idx, u_weights = self.urgency.vector(u_terms)
         u_score = float(self.urgency.scores(u_idx, u_weights)[0])
         probability = 1.0 / (1.0 + math.exp(-(self.urgency_slope * u_score + self.urgency_offset)))
         cues = _readable(self.urgency.contributions(u_idx, u_weights, 0), limit=4, skip_marked=True)
@@ -139,15 +157,14 @@ class TextModel:
         later = (
             tuple(self.category.scores(*self.category.vector(tokens(p))) for p in parts[1:]) if len(parts) > 1 else ()
         )
-        return Reading(self.classes, scores, probability, cues, later, norm)
+        return Reading(self.classes, scores, probability, cues, later, norm, (idx, weights), tuple(parts_))
 
-    def explain(self, text: str, code: str, limit: int = 5) -> tuple[str, ...]:
-        """The words of ``text`` that pushed category ``code`` up the most."""
+    def explain(self, reading: Reading, code: str, limit: int = 5) -> tuple[str, ...]:
+        """The words of the text read that pushed category ``code`` up the most."""
         column = _index_of(self.classes, code)
         if column is None:
             return ()
-        idx, weights = self.category.vector(tokens(normalize(text)))
-        return _readable(self.category.contributions(idx, weights, column), limit=limit)
+        return _readable(self.category.contributions(*reading.features, column), limit=limit)
 
     def probability_of_secondary(self, scores: np.ndarray) -> np.ndarray:
         return softmax(scores * self.temperature)

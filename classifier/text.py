@@ -50,6 +50,7 @@ HYPOTHETICAL = (
 HISTORY = ("以前", "之前", "曾经", "去年", "前年", "上次", "上回", "那次", "过去", "当年", "早些年", "出过", "发生过")
 NEGATION = ("没闻到", "没发现", "不是", "并非", "并没有", "未发现", "已经修好", "已修好", "已处理好")
 _MARKERS = HYPOTHETICAL + HISTORY + NEGATION
+_MARKER = re.compile("|".join(sorted(map(re.escape, _MARKERS), key=len, reverse=True)))
 
 
 @lru_cache(maxsize=1)
@@ -105,12 +106,8 @@ def clauses(norm: str) -> list[Clause]:
 
 
 def _first_marker(clause: str) -> int | None:
-    best: int | None = None
-    for marker in _MARKERS:
-        index = clause.find(marker)
-        if index >= 0 and (best is None or index < best):
-            best = index
-    return best
+    found = _MARKER.search(clause)
+    return found.start() if found else None
 
 
 def _char_ngrams(clause: str) -> Iterator[str]:
@@ -129,6 +126,11 @@ def _words(clause: str) -> Iterator[str]:
         word = word.strip()
         if len(word) >= 2:
             yield "w:" + word
+
+
+def clause_tokens(parts: list[Clause]) -> list[tuple[bool, list[str]]]:
+    """Per clause: whether it is marked, and its character n-grams and words (computed once)."""
+    return [(c.marked, [*_char_ngrams(c.text), *_words(c.text)]) for c in parts]
 
 
 def tokens(norm: str) -> list[str]:
@@ -152,5 +154,7 @@ def urgency_tokens(norm: str) -> list[str]:
 
 def segments(norm: str) -> list[str]:
     """The text cut where a second problem is introduced ("还有", "另外", "再就是" …)."""
+    if not SECOND_PROBLEM.search(norm):
+        return [norm] if len(norm) >= 4 else []
     parts = [p.strip("，,。；; ") for p in SECOND_PROBLEM.split(norm)]
     return [p for p in parts if len(p) >= 4]

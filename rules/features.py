@@ -17,7 +17,7 @@ from cms.geo import point_in_ring
 from rules.deadlines import parse_received_at, zone
 from rules.matching import KeywordHit, leaves_in_order
 from rules.snapshot import GridInfo, RulesConfig
-from rules.understanding import Understanding, marked_keywords, understand
+from rules.understanding import Understanding, understand
 
 REPEAT_WINDOW = timedelta(hours=30 * 24)
 _ADDRESS_DROP = str.maketrans("", "", " \t\r\n\u3000\u00a0\u200b\ufeff")
@@ -204,7 +204,7 @@ def departments_asked(
     if config.text_model is None or understanding.category is None:
         return departments_in_order(hits)
     wanted = {understanding.category, *understanding.suggestions, *understanding.secondary}
-    passing = marked_keywords(text, hits)
+    passing = understanding.marked_keywords
     stated = {h.leaf.code for h in hits if h.keyword not in passing and not _attributive(text, h)}
     codes = [understanding.category]
     codes += [leaf.code for leaf in leaves_in_order(hits) if leaf.code in wanted and leaf.code in stated]
@@ -234,7 +234,7 @@ def extract_features(
     understanding = understand(text, hits, config)
     leaf = config.leaves.get(understanding.category or "")
     departments = departments_asked(understanding, hits, text, config)
-    hypothetical = understanding_marked(understanding, hits)
+    hypothetical = understanding.marked_keywords
     location = locate(request, config)
     grid = location.grid
     address = request.get("address") if isinstance(request.get("address"), str) else None
@@ -267,9 +267,3 @@ def extract_features(
         "repeat_count": repeat_count(address, leaf.code if leaf else None, received_at, history, config),
         "hits": tuple(hits),
     }
-
-
-def understanding_marked(understanding: Understanding, hits: Sequence[KeywordHit]) -> frozenset[str]:
-    """Keywords hit only in hypothetical, historical or negated clauses: not facts about now."""
-    urgent = set(understanding.urgent_keywords)
-    return frozenset(h.keyword for h in hits if h.is_urgent_keyword and h.keyword not in urgent)

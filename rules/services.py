@@ -157,6 +157,10 @@ def simulate(request: Mapping[str, Any], source: str = "live") -> Simulation:
     """Decide ``request`` against the draft or the live rule book, with names for every code."""
     config = draft_config() if source == "draft" else config_from_database()
     decision = decide(request, (), config)
+    evidence = dict(decision.category_evidence)
+    if config.text_model is not None and decision.suggestions:
+        reading = config.text_model.read(str(request.get("text") or ""))
+        evidence = {code: config.text_model.explain(reading, code) for code in decision.suggestions}
     rows = {row.code: row for row in config.routing}
     labels = {
         "category": f"{config.top_categories.get(decision.top_category or '', '')} / {decision.category_name}"
@@ -178,7 +182,7 @@ def simulate(request: Mapping[str, Any], source: str = "live") -> Simulation:
         {
             "code": code,
             "name": f"{config.leaves[code].parent_name} / {config.leaves[code].name}",
-            "words": decision.category_evidence.get(code, ()),
+            "words": evidence.get(code, ()),
         }
         for code in decision.suggestions
         if code in config.leaves

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from classifier.model import NO_CATEGORY, TextModel
-from classifier.text import clauses, normalize
+from classifier.text import Clause, clauses, normalize
 from rules.matching import KeywordHit, leaves_in_order
 from rules.snapshot import RulesConfig
 
@@ -44,16 +44,17 @@ class Understanding:
     urgent_probability: float = 0.0
     urgent_cues: tuple[str, ...] = ()
     urgent_keywords: tuple[str, ...] = ()  # urgent keywords hit in clauses that state what is happening
+    marked_keywords: frozenset[str] = frozenset()  # keywords only in hypothetical/historical/negated clauses
     secondary: tuple[str, ...] = ()
     evidence: dict[str, tuple[str, ...]] = field(default_factory=dict)
     reason: str = ""
 
 
-def marked_keywords(text: str, hits: Sequence[KeywordHit]) -> frozenset[str]:
+def marked_keywords(text: str, hits: Sequence[KeywordHit], parts: Sequence[Clause] | None = None) -> frozenset[str]:
     """Keywords that occur only in hypothetical, historical or negated clauses."""
     if not hits:
         return frozenset()
-    parts = clauses(normalize(text))
+    parts = clauses(normalize(text)) if parts is None else parts
     out = set()
     for hit in hits:
         form = normalize(hit.keyword)
@@ -65,12 +66,13 @@ def marked_keywords(text: str, hits: Sequence[KeywordHit]) -> frozenset[str]:
 
 def understand(text: str, hits: Sequence[KeywordHit], config: RulesConfig) -> Understanding:
     """Category, confidence, suggestions, urgency and second problems for one text."""
-    hypothetical = marked_keywords(text, hits)
-    urgent_keywords = tuple(h.keyword for h in hits if h.is_urgent_keyword and h.keyword not in hypothetical)
     leaves = [leaf.code for leaf in leaves_in_order(hits)]
     model: TextModel | None = config.text_model
     if model is None:
+        hypothetical = marked_keywords(text, hits)
+        urgent_keywords = tuple(h.keyword for h in hits if h.is_urgent_keyword and h.keyword not in hypothetical)
         return Understanding(
+            marked_keywords=hypothetical,
             category=leaves[0] if leaves else None,
             confidence=1.0 if leaves else 0.0,
             suggestions=tuple(leaves[:SUGGESTIONS]),
@@ -78,6 +80,8 @@ def understand(text: str, hits: Sequence[KeywordHit], config: RulesConfig) -> Un
             urgent_keywords=urgent_keywords,
         )
     reading = model.read(text)
+    hypothetical = marked_keywords(text, hits, reading.clauses)
+    urgent_keywords = tuple(h.keyword for h in hits if h.is_urgent_keyword and h.keyword not in hypothetical)
     boost = {code: KEYWORD_BOOST * (1.0 if i == 0 else 0.5) for i, code in enumerate(leaves)}
     probabilities = reading.probabilities(boost, model.temperature)
     order = [int(i) for i in np.argsort(-probabilities, kind="stable")]
@@ -91,7 +95,7 @@ def understand(text: str, hits: Sequence[KeywordHit], config: RulesConfig) -> Un
         # as the reference semantics state (five-fold CV on the history: no loss).
         best = leaves[0]
         confidence = float(probabilities[model.classes.index(best)])
-    evidence = {code: model.explain(text, code) for code in suggestions}
+    evidence = {code: model.explain(reading, code) for code in suggestions[:1]}
     keyword_settled = best in boost
     bar = max(model.urgency_threshold, URGENT_OVER_KEYWORDS) if keyword_settled else model.urgency_threshold
     urgent = reading.urgent_probability >= bar
@@ -101,6 +105,7 @@ def understand(text: str, hits: Sequence[KeywordHit], config: RulesConfig) -> Un
         "urgent_probability": round(reading.urgent_probability, 4),
         "urgent_cues": reading.urgent_cues if urgent else (),
         "urgent_keywords": urgent_keywords,
+        "marked_keywords": hypothetical,
         "evidence": evidence,
     }
     if not reading.norm or len(reading.norm.strip()) < 2:

@@ -78,5 +78,6 @@ def test_content_hash_ignores_zip_metadata_but_not_values():
 
 
 def test_explanations_name_the_words_that_pushed_a_category(small):
-    words = small.load().explain("家里暖气一点都不热", "cat-a")
+    model = small.load()
+    words = model.explain(model.read("家里暖气一点都不热"), "cat-a")
     assert words and any("暖气" in w or "不热" in w for w in words)
