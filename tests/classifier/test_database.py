@@ -17,7 +17,7 @@ from cms.models import (
     RulesetVersion,
 )
 from rules.loader import LiveConfig, config_from_database
-from rules.services import decide_request
+from rules.services import decide_request, simulate
 
 pytestmark = pytest.mark.django_db
 
@@ -73,6 +73,12 @@ def test_training_stores_a_version_that_every_process_loads(reference_data, djan
         version.label,
         config.version,
     )
+
+    shown = simulate({"type": "投诉", "text": "楼顶私自加盖了一间彩钢房", "address": "历下区泉城路街道芙蓉街16号"})
+    assert shown.decision.model_version == version.label
+    assert shown.suggestions[0]["code"] == "cat-city-illegal-build"
+    assert shown.suggestions[0]["name"] == "城市管理 / 违法建设"
+    assert all(s["words"] for s in shown.suggestions)
 
     with django_capture_on_commit_callbacks(execute=True):
         same = train_and_store()
