@@ -10,12 +10,12 @@ PORT ?= 8000
 PYTHON ?= $(shell for p in python3.12 python3.11 python3; do \
 	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not ((3,11) <= sys.version_info[:2] < (3,13)))'; then echo $$p; break; fi; done)
 
-.PHONY: help venv install install-dev browser-deps migrate demo run worker test test-quick test-postgres lint check-migrations format bench search-eval check-deploy reliability clean
+.PHONY: help venv install install-dev browser-deps migrate demo run worker test test-quick test-postgres lint check-migrations format bench search-eval routing-eval check-deploy reliability clean
 
 help:
 	@echo "make run    — 安装依赖、迁移数据库、载入演示数据，在 http://$(HOST):$(PORT)/ 启动网站和后台任务"
 	@echo "make test   — 运行全部测试"
-	@echo "make lint   — ruff 代码检查；make bench — 基准测试；make search-eval — 搜索评测"
+	@echo "make lint   — ruff 代码检查；make bench — 基准测试；make search-eval — 搜索评测；make routing-eval — 派单评测"
 	@echo "make browser-deps — 浏览器测试所需的 chromium、中文字体、axe-core 和 playwright（make test 会先执行）"
 
 $(VENV)/.python-ok:
@@ -107,6 +107,9 @@ reliability: install
 
 search-eval: install
 	$(PY) -m search.evaluate
+
+routing-eval: install
+	$(PY) -m rules.evaluate
 
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$${SECRET_KEY:-check-deploy-$$RANDOM-not-a-real-secret-but-long-enough-for-django} \

@@ -12,3 +12,10 @@ class CasesConfig(AppConfig):
         from .groups import ensure_role_groups
 
         post_migrate.connect(ensure_role_groups, dispatch_uid="cases.ensure_role_groups")
+
+        from django.db.models.signals import post_save
+
+        from .examples import propose_example
+        from .models import CaseEvent
+
+        post_save.connect(propose_example, sender=CaseEvent, dispatch_uid="cases.propose_example")

@@ -59,11 +59,13 @@ class RoutingRuleForm(WagtailAdminModelForm):
             [("特殊协办", list(CO_HANDLER_TOKENS.items())), ("部门", departments)],
             forms.SelectMultiple,
         )
-        self.fields["when_urgent"] = forms.NullBooleanField(
-            label=self.fields["when_urgent"].label,
-            required=False,
-            widget=forms.Select(choices=[("unknown", "不限"), ("true", "是"), ("false", "否")]),
-        )
+        for name in ("when_urgent", "when_urgent_signal", "when_secondary_present"):
+            self.fields[name] = forms.NullBooleanField(
+                label=self.fields[name].label,
+                help_text=self.fields[name].help_text,
+                required=False,
+                widget=forms.Select(choices=[("unknown", "不限"), ("true", "是"), ("false", "否")]),
+            )
 
     def _replace(self, name: str, field_class: type[forms.Field], choices: Any, widget: type[forms.Widget]) -> None:
         old = self.fields[name]

@@ -859,6 +859,12 @@ IMPORTERS: dict[str, Callable[[dict[str, Any], FileSummary], None]] = {
 }
 
 
+def import_case_history(directory: Path, progress: Callable[[FileSummary], None] | None = None) -> list[FileSummary]:
+    from .history import import_case_history as run
+
+    return run(directory, progress)
+
+
 def is_configured() -> bool:
     """Whether a district has been set up (by an import or by hand)."""
     return District.objects.exists()
@@ -896,6 +902,7 @@ def import_reference(
                 summary.files.append(file_summary)
                 if progress:
                     progress(file_summary)
+            summary.files.extend(import_case_history(directory, progress))
     finally:
         _run.reset(token)
     summary.differences = run.differences

@@ -38,7 +38,16 @@ EXPECT_KEYS = (
     "ack_due",
     "escalation_level",
 )
-PREVIEW_KEYS = (*EXPECT_KEYS, "fired_rules", "ruleset_version")
+PREVIEW_KEYS = (
+    *EXPECT_KEYS,
+    "fired_rules",
+    "ruleset_version",
+    "category_confidence",
+    "suggestions",
+    "urgent_cues",
+    "model_version",
+    "category_evidence",
+)
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,14 @@ class Decision:
     departments_mentioned: tuple[str, ...] = ()
     repeat_count: int = 1
     location_source: str | None = None
+    category_confidence: float = 0.0
+    category_source: str = "none"  # "keyword", "classifier" or "none"
+    suggestions: tuple[str, ...] = ()
+    category_evidence: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    secondary_categories: tuple[str, ...] = ()
+    urgent_probability: float = 0.0
+    urgent_cues: tuple[str, ...] = ()
+    model_version: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The ``route_preview`` line: the eval file's ``expect`` keys plus fired rules and version."""
@@ -84,6 +101,8 @@ class Decision:
                 value = value.isoformat()
             elif isinstance(value, tuple):
                 value = list(value)
+            elif isinstance(value, dict):
+                value = {k: list(v) if isinstance(v, tuple) else v for k, v in value.items()}
             out[key] = value
         return out
 
@@ -144,7 +163,7 @@ def route(features: Mapping[str, Any], config: RulesConfig, engine: RulesEngine)
     first fact's rows that do not test urgency plus the second fact's rows.
     """
     leaf = config.leaves.get(features["category"]) if features.get("category") else None
-    initial_urgent = bool(features.get("urgent_by_keyword"))
+    initial_urgent = bool(features.get("urgent_by_keyword") or features.get("urgent_signal"))
     state = _Routing(lead=leaf.default_lead if leaf else None, urgent=initial_urgent)
     rows = config.routing
     if not rows:
@@ -173,7 +192,8 @@ def route(features: Mapping[str, Any], config: RulesConfig, engine: RulesEngine)
 def _reasons(features: Mapping[str, Any], lead: str | None) -> list[str]:
     reasons = []
     if not features.get("category"):
-        reasons.append(REASON_NO_CATEGORY)
+        detail = features.get("understanding_reason")
+        reasons.append(f"{REASON_NO_CATEGORY}（{detail}）" if detail else REASON_NO_CATEGORY)
     elif not lead:
         reasons.append(REASON_NO_LEAD)
     if not features.get("grid"):
@@ -220,6 +240,14 @@ def _build(
         departments_mentioned=tuple(features.get("departments", ())),
         repeat_count=int(features.get("repeat_count") or 1),
         location_source=features.get("location_source"),
+        category_confidence=float(features.get("category_confidence") or 0.0),
+        category_source=features.get("category_source") or "none",
+        suggestions=tuple(features.get("suggestions", ())),
+        category_evidence=dict(features.get("category_evidence") or {}),
+        secondary_categories=tuple(features.get("secondary_categories", ())),
+        urgent_probability=float(features.get("urgent_probability") or 0.0),
+        urgent_cues=tuple(features.get("urgent_cues", ())) if state.urgent else (),
+        model_version=config.model_version,
     )
 
 
@@ -248,7 +276,7 @@ def decide(
         return _fallback(features, config, request_type, reason)
 
 
-def manual_decision(reason: str, version: int = 0) -> Decision:
+def manual_decision(reason: str, version: int = 0, model_version: str = "") -> Decision:
     """A decision that only says "a person must dispatch this", with the reason."""
     return Decision(
         category=None,
@@ -269,16 +297,18 @@ def manual_decision(reason: str, version: int = 0) -> Decision:
         ruleset_version=version,
         needs_manual_dispatch=True,
         reason=reason,
+        model_version=model_version,
     )
 
 
 def _fallback(features: Mapping[str, Any] | None, config: RulesConfig, request_type: str, reason: str) -> Decision:
     """Whatever could be determined without the rows: the category's default lead and keyword urgency."""
     if features is None:
-        return manual_decision(reason, config.version)
+        return manual_decision(reason, config.version, config.model_version)
     try:
         leaf = config.leaves.get(features.get("category") or "")
-        state = _Routing(lead=leaf.default_lead if leaf else None, urgent=bool(features.get("urgent_by_keyword")))
+        urgent = bool(features.get("urgent_by_keyword") or features.get("urgent_signal"))
+        state = _Routing(lead=leaf.default_lead if leaf else None, urgent=urgent)
         return _build(features, state, config, request_type, [reason])
     except Exception:
         logger.exception("人工派单兜底决策也失败：ruleset_version=%s", config.version)

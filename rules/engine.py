@@ -121,6 +121,12 @@ def condition_alternatives(
         groups.append([{"$gte": {"departments_involved": int(when.departments_involved_gte)}}])
     if when.repeat_count_gte is not None:
         groups.append([{"$gte": {"repeat_count": int(when.repeat_count_gte)}}])
+    if when.confidence_gte is not None:
+        groups.append([{"$gte": {"category_confidence": float(when.confidence_gte)}}])
+    if when.urgent_signal is not None:
+        groups.append([{"urgent_signal": bool(when.urgent_signal)}])
+    if when.secondary_present is not None:
+        groups.append([{"secondary_present": bool(when.secondary_present)}])
     if when.keywords_any:
         fields = dict.fromkeys(keyword_fields[normalize(k)] for k in when.keywords_any)
         groups.append([{field: True} for field in fields])
@@ -278,6 +284,9 @@ def routing_fact(features: Mapping[str, Any], table: CompiledTable, urgent: bool
         "urgent": bool(urgent),
         "repeat_count": int(features.get("repeat_count") or 0),
         "departments_involved": int(features.get("departments_involved") or 0),
+        "category_confidence": float(features.get("category_confidence") or 0.0),
+        "urgent_signal": bool(features.get("urgent_signal")),
+        "secondary_present": bool(features.get("secondary_categories")),
     }
     for key in ("type", "category", "top_category", "subdistrict"):
         value = features.get(key)
@@ -285,7 +294,7 @@ def routing_fact(features: Mapping[str, Any], table: CompiledTable, urgent: bool
             fact[key] = value
     fields = table.keyword_fields
     if fields:
-        for keyword in features.get("hit_keywords", ()):
+        for keyword in features.get("fact_keywords", features.get("hit_keywords", ())):
             field = fields.get(normalize(keyword))
             if field is not None:
                 fact[field] = True

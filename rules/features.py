@@ -17,6 +17,7 @@ from cms.geo import point_in_ring
 from rules.deadlines import parse_received_at, zone
 from rules.matching import KeywordHit, leaves_in_order
 from rules.snapshot import GridInfo, RulesConfig
+from rules.understanding import Understanding, understand
 
 REPEAT_WINDOW = timedelta(hours=30 * 24)
 _ADDRESS_DROP = str.maketrans("", "", " \t\r\n\u3000\u00a0\u200b\ufeff")
@@ -189,6 +190,38 @@ def departments_in_order(hits: Sequence[KeywordHit]) -> tuple[str, ...]:
     return tuple(seen)
 
 
+def departments_asked(
+    understanding: Understanding, hits: Sequence[KeywordHit], text: str, config: RulesConfig
+) -> tuple[str, ...]:
+    """The departments of the problems the text asks to be handled: the category first, then second problems.
+
+    Without a classifier this is every keyword leaf's department by first mention (the
+    reference semantics). With one, another keyword leaf counts only when the classifier ranks
+    it among its suggestions (or found it as a second problem) and the keyword is stated as a
+    problem: not only inside a worry or a memory, and not only as a modifier of another noun
+    ("推着轮椅的老人" mentions a wheelchair in passing).
+    """
+    if config.text_model is None or understanding.category is None:
+        return departments_in_order(hits)
+    wanted = {understanding.category, *understanding.suggestions, *understanding.secondary}
+    passing = understanding.marked_keywords
+    stated = {h.leaf.code for h in hits if h.keyword not in passing and not _attributive(text, h)}
+    codes = [understanding.category]
+    codes += [leaf.code for leaf in leaves_in_order(hits) if leaf.code in wanted and leaf.code in stated]
+    codes += list(understanding.secondary)
+    seen: dict[str, None] = {}
+    for code in codes:
+        leaf = config.leaves.get(code)
+        if leaf is not None and leaf.lead_is_department:
+            seen.setdefault(leaf.default_lead, None)
+    return tuple(seen)
+
+
+def _attributive(text: str, hit: KeywordHit) -> bool:
+    """ "X的Y": the keyword describes the noun after it instead of naming a problem."""
+    return text[hit.end : hit.end + 1] == "的"
+
+
 def extract_features(
     request: Mapping[str, Any], history: Sequence[Mapping[str, Any]], config: RulesConfig
 ) -> dict[str, Any]:
@@ -198,8 +231,10 @@ def extract_features(
     received_at = parse_received_at(raw_received, tz) if raw_received else datetime.now(tz)
     text = str(request.get("text") or "")
     hits = config.matcher.find(text)
-    leaf = hits[0].leaf if hits else None
-    departments = departments_in_order(hits)
+    understanding = understand(text, hits, config)
+    leaf = config.leaves.get(understanding.category or "")
+    departments = departments_asked(understanding, hits, text, config)
+    hypothetical = understanding.marked_keywords
     location = locate(request, config)
     grid = location.grid
     address = request.get("address") if isinstance(request.get("address"), str) else None
@@ -211,8 +246,18 @@ def extract_features(
         "top_category": leaf.parent_code if leaf else None,
         "hit_leaves": tuple(lf.code for lf in leaves_in_order(hits)),
         "hit_keywords": tuple(h.keyword for h in hits),
-        "urgent_keywords_hit": tuple(h.keyword for h in hits if h.is_urgent_keyword),
-        "urgent_by_keyword": any(h.is_urgent_keyword for h in hits),
+        "fact_keywords": tuple(h.keyword for h in hits if h.keyword not in hypothetical),
+        "urgent_keywords_hit": understanding.urgent_keywords,
+        "urgent_by_keyword": bool(understanding.urgent_keywords),
+        "urgent_signal": understanding.urgent_signal,
+        "urgent_probability": understanding.urgent_probability,
+        "urgent_cues": understanding.urgent_cues,
+        "category_confidence": understanding.confidence,
+        "category_source": understanding.source,
+        "suggestions": understanding.suggestions,
+        "secondary_categories": understanding.secondary,
+        "category_evidence": understanding.evidence,
+        "understanding_reason": understanding.reason,
         "departments": departments,
         "departments_involved": len(departments),
         "grid": grid.code if grid else None,

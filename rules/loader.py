@@ -12,9 +12,11 @@ import time
 from functools import lru_cache
 from typing import Any
 
+from classifier.services import live_model
 from cms.models import (
     Address,
     CalendarVersion,
+    ClassifierSettings,
     Community,
     ConfigStamp,
     Department,
@@ -98,6 +100,8 @@ def config_from_database(book_content: dict[str, Any] | None = None, version: in
         for row in TimeLimitRule.objects.all()
     )
     calendar = latest_calendar_table()
+    text_model, model_version = live_model()
+    classifier_settings = ClassifierSettings.objects.first()
     departments = {d.code: snapshot.Department(code=d.code, name=d.name, kind=d.kind) for d in Department.objects.all()}
     return RulesConfig(
         version=version or 0,
@@ -118,6 +122,13 @@ def config_from_database(book_content: dict[str, Any] | None = None, version: in
         calendar_version=calendar.version,
         request_types=tuple(RequestType.values),
         area_prefixes=prefixes,
+        text_model=text_model,
+        model_version=model_version,
+        auto_dispatch_confidence=(
+            classifier_settings.auto_dispatch_confidence
+            if classifier_settings
+            else RulesConfig.auto_dispatch_confidence
+        ),
     )
 
 

@@ -136,6 +136,7 @@ class Simulation:
     labels: dict[str, str]
     fired: list[dict[str, Any]] = field(default_factory=list)
     keywords: tuple[str, ...] = ()
+    suggestions: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _handler_label(code: str | None, config: RulesConfig, decision: Decision) -> str:
@@ -157,6 +158,10 @@ def simulate(request: Mapping[str, Any], source: str = "live") -> Simulation:
     """Decide ``request`` against the draft or the live rule book, with names for every code."""
     config = draft_config() if source == "draft" else config_from_database()
     decision = decide(request, (), config)
+    evidence = dict(decision.category_evidence)
+    if config.text_model is not None and decision.suggestions:
+        reading = config.text_model.read(str(request.get("text") or ""))
+        evidence = {code: config.text_model.explain(reading, code) for code in decision.suggestions}
     rows = {row.code: row for row in config.routing}
     labels = {
         "category": f"{config.top_categories.get(decision.top_category or '', '')} / {decision.category_name}"
@@ -174,6 +179,15 @@ def simulate(request: Mapping[str, Any], source: str = "live") -> Simulation:
         if code in rows
     ]
     version_label = "草稿（未发布）" if config.version < 0 else f"v{config.version}"
+    suggestions = [
+        {
+            "code": code,
+            "name": f"{config.leaves[code].parent_name} / {config.leaves[code].name}",
+            "words": evidence.get(code, ()),
+        }
+        for code in decision.suggestions
+        if code in config.leaves
+    ]
     return Simulation(
         decision=decision,
         source_label="草稿规则" if source == "draft" else "已发布规则",
@@ -181,6 +195,7 @@ def simulate(request: Mapping[str, Any], source: str = "live") -> Simulation:
         labels=labels,
         fired=fired,
         keywords=decision.matched_keywords,
+        suggestions=suggestions,
     )
 
 

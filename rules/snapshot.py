@@ -95,6 +95,9 @@ class RowConditions:
     urgent: bool | None = None
     repeat_count_gte: int | None = None
     departments_involved_gte: int | None = None
+    confidence_gte: float | None = None  # the classifier's confidence in the category
+    urgent_signal: bool | None = None  # the classifier's urgency signal
+    secondary_present: bool | None = None  # the text asks for a second problem to be handled
 
     def is_empty(self) -> bool:
         return not (
@@ -105,6 +108,9 @@ class RowConditions:
             or self.urgent is not None
             or self.repeat_count_gte is not None
             or self.departments_involved_gte is not None
+            or self.confidence_gte is not None
+            or self.urgent_signal is not None
+            or self.secondary_present is not None
         )
 
 
@@ -225,6 +231,9 @@ class RulesConfig:
     request_types: tuple[str, ...] = ("咨询", "建议", "求助", "举报", "投诉")
     timezone: str = "Asia/Shanghai"
     area_prefixes: tuple[str, ...] = ()
+    text_model: Any = None  # a ``classifier.model.TextModel``; None decides by keywords alone
+    model_version: str = ""
+    auto_dispatch_confidence: float = 0.3
 
     @cached_property
     def leaves(self) -> Mapping[str, CategoryLeaf]:
@@ -373,6 +382,10 @@ def _int_or_none(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
+def _float_or_none(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
 def _bool_or_none(value: Any) -> bool | None:
     return None if value is None else bool(value)
 
@@ -392,6 +405,9 @@ def routing_row_from_reference(row: Mapping[str, Any]) -> RoutingRow:
             urgent=_bool_or_none(when.get("urgent")),
             repeat_count_gte=_int_or_none(when.get("repeat_count_gte")),
             departments_involved_gte=_int_or_none(when.get("departments_involved_gte")),
+            confidence_gte=_float_or_none(when.get("confidence_gte")),
+            urgent_signal=_bool_or_none(when.get("urgent_signal")),
+            secondary_present=_bool_or_none(when.get("secondary_present")),
         ),
         then=RowActions(
             lead=then.get("lead") or None,

@@ -11,6 +11,7 @@ from .replies import ReplyTemplate, ReplyUsage, ResponsePriority
 from .rulebook import EscalationLevel, EscalationTrigger, RoutingRule, RuleBook, RulesetVersion
 from .stamp import ConfigStamp
 from .timelimits import RequestType, TimeLimitRule, Urgency
+from .training import ClassifierSettings, ExampleRequest, ExampleSource, ExampleStatus, HistoricalCase
 
 __all__ = [
     "Address",
@@ -19,6 +20,7 @@ __all__ = [
     "CalendarStatus",
     "CalendarVersion",
     "CalendarYear",
+    "ClassifierSettings",
     "Community",
     "ConfigStamp",
     "DaySource",
@@ -26,10 +28,14 @@ __all__ = [
     "District",
     "EscalationLevel",
     "EscalationTrigger",
+    "ExampleRequest",
+    "ExampleSource",
+    "ExampleStatus",
     "Grid",
     "GridDuty",
     "GridPolicy",
     "HandlingPolicy",
+    "HistoricalCase",
     "HomePage",
     "PolicyIndexPage",
     "PolicyPage",

@@ -102,6 +102,19 @@ class RoutingRule(Orderable):
     when_departments_involved_gte = models.PositiveSmallIntegerField(
         "涉及部门数≥", null=True, blank=True, validators=[MinValueValidator(1)]
     )
+    when_confidence_gte = models.FloatField(
+        "分类置信度≥",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="智能分类对主分类的置信度（0–1）；关键词确定的分类也带置信度。",
+    )
+    when_urgent_signal = models.BooleanField(
+        "智能分类判断为紧急", null=True, blank=True, help_text="文本描述正在发生的险情（不含假设、担心和过去的事）。"
+    )
+    when_secondary_present = models.BooleanField(
+        "文本要求处理第二个问题", null=True, blank=True, help_text="如“另外……”“还有……”提出的另一类问题。"
+    )
 
     then_lead = models.CharField("主办单位", max_length=64, blank=True, help_text="留空表示不改变。")
     then_co_handlers = CodeListField("协办单位")
@@ -123,6 +136,13 @@ class RoutingRule(Orderable):
                         FieldPanel("when_urgent"),
                         FieldPanel("when_repeat_count_gte"),
                         FieldPanel("when_departments_involved_gte"),
+                    ]
+                ),
+                FieldRowPanel(
+                    [
+                        FieldPanel("when_confidence_gte"),
+                        FieldPanel("when_urgent_signal"),
+                        FieldPanel("when_secondary_present"),
                     ]
                 ),
             ],
@@ -154,6 +174,9 @@ class RoutingRule(Orderable):
             or self.when_urgent is not None
             or self.when_repeat_count_gte
             or self.when_departments_involved_gte
+            or self.when_confidence_gte is not None
+            or self.when_urgent_signal is not None
+            or self.when_secondary_present is not None
         )
 
     def as_reference(self) -> dict[str, Any]:
@@ -173,6 +196,12 @@ class RoutingRule(Orderable):
             when["repeat_count_gte"] = self.when_repeat_count_gte
         if self.when_departments_involved_gte:
             when["departments_involved_gte"] = self.when_departments_involved_gte
+        if self.when_confidence_gte is not None:
+            when["confidence_gte"] = self.when_confidence_gte
+        if self.when_urgent_signal is not None:
+            when["urgent_signal"] = self.when_urgent_signal
+        if self.when_secondary_present is not None:
+            when["secondary_present"] = self.when_secondary_present
         then: dict[str, Any] = {}
         if self.then_lead:
             then["lead"] = self.then_lead
