@@ -61,14 +61,15 @@ class ServiceQueries(graphene.ObjectType):
         online: bool | None = None,
         **page: Any,
     ) -> ServiceItemConnection:
-        queryset = service_queryset(info, selected_paths(info), prefix="edges.node.")
+        paths = selected_paths(info)
+        queryset = service_queryset(info, paths, prefix="edges.node.")
         if category is not None:
             queryset = queryset.filter(service_category=category[:32])
         if department is not None:
             queryset = queryset.filter(department__code=department[:64])
         if online is not None:
             queryset = queryset.filter(online=online)
-        return paginate(queryset.order_by("path"), ServiceItemConnection, **page)
+        return paginate(queryset.order_by("path"), ServiceItemConnection, **page, selected=paths)
 
     @staticmethod
     @require_scope(Scope.READ_CONTENT)
