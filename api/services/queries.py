@@ -9,18 +9,24 @@ from django.db.models import Count, Prefetch, QuerySet
 
 from api.core.pagination import connection_args, paginate
 from api.core.permissions import Scope, require_scope
-from api.core.selection import selected_paths
+from api.core.selection import selected_columns, selected_paths
 from cms.models import ServiceFAQ, ServiceItemPage
 
 from .types import ServiceCategory, ServiceItem, ServiceItemConnection
 
+#: GraphQL fields of ``ServiceItem`` that read a model field of another name.
+SERVICE_COLUMNS = {"category": "service_category", "url": "url_path"}
+
 
 def service_queryset(info: Any, paths: frozenset[str], prefix: str = "") -> QuerySet:
-    """Live service items with the department joined and, if selected under ``prefix``, FAQs and
-    policies prefetched (policies in turn prefetch what is selected under them)."""
+    """Live service items, only the columns selected under ``prefix`` loaded, the department joined
+    and, if selected, FAQs and policies prefetched (policies in turn prefetch what is selected under them)."""
     from api.content.queries import policy_queryset
 
-    queryset = ServiceItem.get_queryset(ServiceItemPage.objects.all(), info).select_related("department")
+    columns = selected_columns(ServiceItemPage, paths, prefix, SERVICE_COLUMNS)
+    queryset = ServiceItem.get_queryset(ServiceItemPage.objects.all(), info).only("code", *columns)
+    if "department" in columns:
+        queryset = queryset.select_related("department")
     if f"{prefix}faqs" in paths:
         queryset = queryset.prefetch_related(Prefetch("faqs", queryset=ServiceFAQ.objects.order_by("sort_order")))
     if f"{prefix}policies" in paths:

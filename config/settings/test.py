@@ -15,4 +15,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 SEARCH_INDEX_DIR = None  # the embedded search index lives in memory during tests
+SEARCH_QUERY_LOG_FLUSH_SECONDS = 0  # log rows written at once, inside the test's transaction
 MIDDLEWARE = [m for m in MIDDLEWARE if "whitenoise" not in m]  # noqa: F405
