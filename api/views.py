@@ -33,6 +33,7 @@ from api import ratelimit
 from api.auth import InvalidKey, authenticate, client_ip
 from api.conf import api_setting
 from api.core.errors import ApiErrorCode
+from api.core.execution import ApiExecutionContext
 from api.core.permissions import ApiClient
 from api.core.validation import limit_rules, limit_settings
 
@@ -245,6 +246,7 @@ class ApiGraphQLView(GraphQLView):
             operation_name=operation_name,
             middleware=self.get_middleware(request),
             is_awaitable=_never_awaitable,
+            execution_context_class=ApiExecutionContext,
         )
         response: dict[str, Any] = {}
         status = 200

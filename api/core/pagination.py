@@ -11,6 +11,7 @@ comes back empty past the start, or for a selection of nothing but ``totalCount`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import graphene
@@ -65,7 +66,8 @@ def _rows_with_total(queryset: QuerySet, start: int, end: int) -> tuple[list[Any
     """Rows ``start:end`` and the number of rows in the whole queryset, in one query."""
     rows = list(queryset.annotate(**{_TOTAL: Window(Count("pk"))})[start:end]) if end > start else []
     if rows:
-        return rows, getattr(rows[0], _TOTAL)
+        first = rows[0]
+        return rows, first[_TOTAL] if isinstance(first, dict) else getattr(first, _TOTAL)
     return rows, (queryset.count() if start > 0 or end == start else 0)
 
 
@@ -78,9 +80,11 @@ def paginate(
     before: str | None = None,
     *,
     selected: frozenset[str] | None = None,
+    node: Callable[[Any], Any] | None = None,
 ) -> CountableConnection:
     """One page of *queryset*. *selected* is what the client asked for under the connection
-    (:func:`api.core.selection.selected_paths`); ``None`` means everything."""
+    (:func:`api.core.selection.selected_paths`); ``None`` means everything. *node* turns each row
+    into the edge's node (for querysets of ``values()``)."""
     first = _page_size("first", first)
     last = _page_size("last", last)
     if first is None and last is None:
@@ -118,6 +122,8 @@ def paginate(
         items = list(queryset[start:end]) if end > start else []
         has_next = end < total
 
+    if node is not None:
+        items = [node(item) for item in items]
     edges = [
         connection_type.Edge(node=item, cursor=offset_to_cursor(start + index)) for index, item in enumerate(items)
     ]

@@ -19,7 +19,8 @@ from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from wagtail.models import Page, Site
 
 
-def _single_site(request: Any) -> bool:
+def single_site(request: Any) -> bool:
+    """Whether the project serves one site (page URLs are then relative); remembered per request."""
     single = getattr(request, "_api_single_site", None)
     if single is None:
         single = len(Site.get_site_root_paths()) == 1
@@ -39,15 +40,26 @@ def _serve_path(relative: str, script_prefix: str, urlconf: str, append_slash: b
     return path
 
 
-def _url_parts(page: Page, request: Any) -> tuple[Any, str | None, str | None] | None:
-    """``page.get_url_parts(request)``, the same answer with the reverse remembered."""
-    if (
-        type(page).get_url_parts is not Page.get_url_parts
-        or getattr(settings, "WAGTAIL_I18N_ENABLED", False)
-        or request is None
-    ):
+def _site_root_paths(request: Any) -> Any:
+    """``Site.get_site_root_paths()``, kept on the request as Wagtail's own pages keep it."""
+    try:
+        return request._wagtail_cached_site_root_paths
+    except AttributeError:
+        request._wagtail_cached_site_root_paths = Site.get_site_root_paths()
+        return request._wagtail_cached_site_root_paths
+
+
+def plain_routing(page_class: type[Page]) -> bool:
+    """Whether pages of *page_class* get Wagtail's standard URL (what the short path computes)."""
+    return page_class.get_url_parts is Page.get_url_parts and not getattr(settings, "WAGTAIL_I18N_ENABLED", False)
+
+
+def _url_parts(page: Any, request: Any) -> tuple[Any, str | None, str | None] | None:
+    """``page.get_url_parts(request)``, the same answer with the reverse remembered. *page* may be a
+    row with the ``url_path`` of a page whose class has :func:`plain_routing`."""
+    if isinstance(page, Page) and (not plain_routing(type(page)) or request is None):
         return page.get_url_parts(request=request)
-    possible = [root for root in page._get_site_root_paths(request) if page.url_path.startswith(root.root_path)]
+    possible = [root for root in _site_root_paths(request) if page.url_path.startswith(root.root_path)]
     if not possible:
         return None
     if len({root.site_id for root in possible}) > 1:
@@ -67,4 +79,4 @@ def page_url(page: Page, request: Any) -> str | None:
     if parts is None or (parts[1] is None and parts[2] is None):
         return None
     _, root_url, path = parts
-    return path if _single_site(request) else f"{root_url}{path}"
+    return path if single_site(request) else f"{root_url}{path}"

@@ -164,7 +164,7 @@ def build_snippet(
             break  # no paragraph left can reach the best score
         if bounds[index] == best_score and index > best:
             continue  # at most a tie, and a tie goes to the earlier paragraph
-        score = sum(len(term) for term in {span[2] for span in match_spans(paragraphs[index], wanted, folded[index])})
+        score = sum(len(term) for term in {span[2] for span in match_spans(paragraphs[index], terms, folded[index])})
         if score > best_score or (score == best_score and score and index < best):
             best, best_score = index, score
     if best is None:

@@ -61,6 +61,12 @@ def test_a_full_page_of_services_costs_the_same(gql, reference_data, django_asse
             2,
         ),
         ("{ serviceItems(first: 50) { totalCount edges { node { code department { name } } } } }", 2),
+        # every column of the item: only() loads what is selected, and nothing is loaded lazily later
+        (
+            "{ serviceItems(first: 50) { edges { node { code title category summary conditions materials steps "
+            "timeLimitWorkingDays fee maxVisits online onlineUrl location legalBasis keywords url } } } }",
+            3,  # restrictions, page (one row of look-ahead, no COUNT), site root paths
+        ),
         ("{ serviceCategories { name count } }", 2),
         ('{ serviceItem(code: "svc-dibao-apply") { code faqs { question } policies { code } } }', 5),
     ],
