@@ -137,6 +137,8 @@ class PartnerKey(models.Model):
 
     def issue(self) -> str:
         """Give the key a new prefix and secret; returns the full key, which is never stored."""
+        if self.pk:
+            self.forget_cached()  # the old prefix must stop authenticating from the cache
         self.prefix = secrets.token_hex(PREFIX_BYTES)
         secret = secrets.token_urlsafe(SECRET_BYTES)
         self.secret_hash = hash_secret(secret)
@@ -155,8 +157,9 @@ class PartnerKey(models.Model):
         """Drop this key from the lookup cache now and again after commit, so a request that read
         the old row meanwhile cannot leave it cached past the change."""
         if self.prefix:
-            cache.delete(_cache_key(self.prefix))
-            transaction.on_commit(lambda: cache.delete(_cache_key(self.prefix)))
+            key = _cache_key(self.prefix)
+            cache.delete(key)
+            transaction.on_commit(lambda: cache.delete(key))
 
     def touch(self, ip: str | None) -> None:
         """Record use, at most once per ``API_KEY_LAST_USED_RESOLUTION_SECONDS``."""

@@ -154,3 +154,14 @@ def test_the_cache_can_be_switched_off(gql, make_key, django_assert_num_queries)
     gql("{ ping }", key=raw)
     with django_assert_num_queries(1):
         gql("{ ping }", key=raw)
+
+
+def test_a_reissued_key_stops_the_old_secret_at_once(gql, make_key):
+    key, old = make_key(read=True)
+    for _ in range(3):
+        assert gql("{ ping }", key=old).status == 200
+    key.refresh_from_db()
+    new = key.issue()
+    key.save()
+    assert gql("{ ping }", key=old).status == 401
+    assert gql("{ ping }", key=new).status == 200
