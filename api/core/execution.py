@@ -3,7 +3,7 @@
 A list of 20 items with a dozen scalar fields resolves some 250 fields; for each, graphql-core
 builds a resolve-info object, reads the arguments, calls graphene's default resolver (an
 attribute read) and completes the value through several generic steps. For a field that has
-no arguments, no resolver of its own and a scalar or enum type, all of that amounts to
+no arguments, no resolver of its own (or only ``source=``) and a scalar or enum type, all of that amounts to
 ``serialize(getattr(source, name))``, so this executor does exactly that. Whenever the short path
 could answer differently (no value, a value the scalar refuses, an attribute that raises,
 middleware installed), it hands the field to graphql-core unchanged, which then produces the
@@ -16,6 +16,7 @@ from asyncio import gather
 from functools import partial
 from typing import Any
 
+from graphene.types.field import source_resolver
 from graphene.types.resolver import attr_resolver, dict_or_attr_resolver
 from graphql import (
     ExecutionContext,
@@ -40,15 +41,12 @@ def leaf_plan(parent_type: GraphQLObjectType) -> dict[str, tuple[str, Any, Any]]
         for name, field in parent_type.fields.items():
             resolve = field.resolve
             leaf = get_nullable_type(field.type)
-            if (
-                isinstance(resolve, partial)
-                and resolve.func in _DEFAULT_RESOLVERS
-                and len(resolve.args) == 2
-                and not resolve.keywords
-                and not field.args
-                and is_leaf_type(leaf)
-            ):
+            if not (isinstance(resolve, partial) and not resolve.keywords and not field.args and is_leaf_type(leaf)):
+                continue
+            if resolve.func in _DEFAULT_RESOLVERS and len(resolve.args) == 2:
                 plan[name] = (resolve.args[0], resolve.args[1], leaf.serialize)
+            elif resolve.func is source_resolver and len(resolve.args) == 1:  # graphene.Field(source=...)
+                plan[name] = (resolve.args[0], None, leaf.serialize)
         _plans[parent_type] = plan
     return plan
 
@@ -73,7 +71,8 @@ class ApiExecutionContext(ExecutionContext):
                 attname, default, serialize = leaf
                 try:
                     value = getattr(source_value, attname, default)
-                    serialized = None if value is None or isinstance(value, Exception) else serialize(value)
+                    plain = not (value is None or isinstance(value, Exception) or callable(value))
+                    serialized = serialize(value) if plain else None
                 except Exception:
                     serialized = None  # graphql-core reports it, with the field's path
                 if serialized is not None and serialized is not Undefined:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.db.models import Model
-from graphene.utils.str_converters import to_snake_case
+from graphene.utils.str_converters import to_snake_case as _to_snake_case
 from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
 
 
@@ -32,6 +33,9 @@ def selected_paths(info: Any) -> frozenset[str]:
     for node in info.field_nodes:
         walk(node.selection_set, "", frozenset())
     return frozenset(paths)
+
+
+to_snake_case = functools.lru_cache(maxsize=1024)(_to_snake_case)
 
 
 def selected_columns(

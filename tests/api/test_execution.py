@@ -23,6 +23,9 @@ class Item:
     def broken(self):
         raise ValueError("boom")
 
+    def title(self):
+        return f"Item {self.name}"
+
 
 class ItemType(graphene.ObjectType):
     name = graphene.String(required=True)
@@ -31,6 +34,8 @@ class ItemType(graphene.ObjectType):
     note = graphene.String(required=True)
     broken = graphene.String()
     shout = graphene.String()
+    label = graphene.String(source="name")
+    heading = graphene.String(source="title")  # a method: graphene calls it
 
     @staticmethod
     def resolve_shout(root, info):
@@ -46,7 +51,7 @@ class Query(graphene.ObjectType):
 
 
 SCHEMA = graphene.Schema(query=Query).graphql_schema
-DOCUMENT = parse("{ items { name count colour note broken shout } }")
+DOCUMENT = parse("{ items { name count colour note broken shout label heading } }")
 
 
 def test_same_data_and_errors_as_graphql_core():
@@ -59,7 +64,8 @@ def test_same_data_and_errors_as_graphql_core():
 
 def test_only_plain_leaf_fields_take_the_short_path():
     plan = leaf_plan(SCHEMA.get_type("ItemType"))
-    assert set(plan) == {"name", "count", "colour", "note", "broken"}  # shout has a resolver of its own
+    # shout has a resolver of its own; label and heading read an attribute through source=
+    assert set(plan) == {"name", "count", "colour", "note", "broken", "label", "heading"}
 
 
 @pytest.mark.django_db
