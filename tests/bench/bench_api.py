@@ -276,7 +276,10 @@ def render(runs: dict[str, dict]) -> str:
         "TCP_NODELAY, `config.settings.dev` with DEBUG off, persistent database connections, local-memory "
         f"cache); {first['connections']} client processes with one keep-alive connection each; "
         f"{first['seconds']:g} s per row after a {first['warmup']:g} s warm-up. Each ratio is to the bare "
-        "JSON view measured in the same run against the same server.",
+        "JSON view measured in the same run against the same server; *ratio to hand-written* compares the services "
+        "query with `tests/bench/reference_views.py`, which answers the same JSON from the same rows (a COUNT "
+        "and one `values()` query). A 4-process client against a threaded server on 2 shared cores measures "
+        "CPU per request more than anything else.",
         "",
         "| database | date | load 1/5/15 | request | req/s | ratio to bare JSON | ratio to hand-written "
         "| p50 ms | p95 ms | failed |",
@@ -299,9 +302,9 @@ def render(runs: dict[str, dict]) -> str:
     lines += [
         "",
         "The services query selects 11 fields per item plus the department and the page info; per request "
-        "it reads the partner key, the page view restrictions, a COUNT and one page of items with the "
-        "department joined (a fixed number of queries whatever the page size, pinned in "
-        "`tests/api/test_query_counts.py`), then runs the cached parse and validation, the cost/depth/alias "
+        "it reads the page view restrictions and one page of items with its total and the department joined "
+        "(a fixed number of queries whatever the page size, pinned in `tests/api/test_query_counts.py`; the "
+        "partner key comes from the cache), then runs the cached parse and validation, the cached cost/depth/alias "
         "limits and execution. `submitCase` is the whole intake of `cases.services.submit_case` with a new "
         "idempotency key each time: validation, ticket number, the rules engine's decision, assignments, "
         "deadlines, audit events, webhook check and escalation task, all written to the database. One of the "
