@@ -2,8 +2,8 @@
 
 Why tantivy and not SQLite FTS5 (``tests/bench/bench_search.py``, BENCHMARKS.md "搜索"): both
 engines index the same jieba tokens and run the same query plans, and score the same on the
-dev set (nDCG@10 0.968 vs 0.964). At 20,086 documents a whole ``search()`` takes p50 6.5 ms /
-p95 11 ms on tantivy against 47 ms / 165 ms on FTS5 (2-CPU machine), because FTS5 must OR every
+dev set (nDCG@10 0.968 vs 0.964). At 20,086 documents a whole ``search()`` takes p50 about 2 ms
+on tantivy against 47–130 ms on FTS5 (2-CPU shared machine), because FTS5 must OR every
 concept and bigram and run a GROUP BY per facet, where tantivy scores each concept as a
 disjunction-max over fields and synonyms (which FTS5 cannot express: a concept with five
 synonyms would outscore one with none) and counts facets with its aggregation collector.
