@@ -34,6 +34,10 @@ DEFAULTS: dict[str, Any] = {
     # Partner keys.
     "API_KEY_DEFAULT_RATE_LIMIT_PER_MINUTE": 600,
     "API_KEY_LAST_USED_RESOLUTION_SECONDS": 60,
+    # How long a process may reuse a looked-up key (0: look it up on every request). Saving or
+    # revoking a key clears it at once in the shared cache; with a per-process cache (no Redis)
+    # other processes see the change within this many seconds.
+    "API_KEY_CACHE_SECONDS": 5,
     # Webhooks.
     "WEBHOOK_TIMEOUT_SECONDS": 5,
     "WEBHOOK_MAX_ATTEMPTS": 6,

@@ -12,7 +12,7 @@ class PartnerKeyForm(WagtailAdminModelForm):
     revoke = forms.BooleanField(
         label="吊销此密钥",
         required=False,
-        help_text="吊销立即生效且不可恢复；合作方需要新密钥时请新建。",
+        help_text="吊销在数秒内（API_KEY_CACHE_SECONDS）对所有服务进程生效且不可恢复；需要新密钥时请新建。",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

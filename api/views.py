@@ -32,8 +32,9 @@ from graphql import (
 from api.auth import InvalidKey, authenticate
 from api.conf import api_setting
 from api.core.errors import ApiErrorCode
+from api.core.execution import ApiExecutionContext
 from api.core.permissions import ApiClient
-from api.core.validation import limit_rules
+from api.core.validation import limit_rules, limit_settings
 from traffic import ratelimit
 from traffic.clients import client_ip
 
@@ -70,6 +71,16 @@ def _standard_errors(schema: Any, query: str, max_tokens: int) -> tuple[GraphQLE
     """The standard rules ignore variables, so each distinct document is validated once."""
     document, _ = _parse(query, max_tokens)
     return tuple(validate(schema, document, specified_rules, max_errors=20))
+
+
+@functools.lru_cache(maxsize=512)
+def _limit_errors(
+    schema: Any, query: str, max_tokens: int, page_variables: tuple, settings_key: tuple
+) -> tuple[GraphQLError, ...]:
+    """The limit rules read only the document, the settings and the integer variables (page sizes),
+    so their verdict is kept per document, integer variables and limit settings."""
+    document, _ = _parse(query, max_tokens)
+    return tuple(validate(schema, document, limit_rules(dict(page_variables))))
 
 
 class ApiGraphQLView(GraphQLView):
@@ -221,7 +232,10 @@ class ApiGraphQLView(GraphQLView):
             raise RequestError(
                 405, ApiErrorCode.METHOD_NOT_ALLOWED, "变更（mutation）只能用 POST 提交。", {"Allow": "POST"}
             )
-        errors = validate(schema, document, limit_rules(variables)) or _standard_errors(schema, query, max_tokens)
+        page_variables = tuple(sorted((name, value) for name, value in (variables or {}).items() if type(value) is int))
+        errors = _limit_errors(schema, query, max_tokens, page_variables, limit_settings()) or _standard_errors(
+            schema, query, max_tokens
+        )
         if errors:
             return self.errors_only(errors, ApiErrorCode.VALIDATION_FAILED), 400
 
@@ -233,6 +247,7 @@ class ApiGraphQLView(GraphQLView):
             operation_name=operation_name,
             middleware=self.get_middleware(request),
             is_awaitable=_never_awaitable,
+            execution_context_class=ApiExecutionContext,
         )
         response: dict[str, Any] = {}
         status = 200

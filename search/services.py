@@ -17,7 +17,7 @@ from typing import Any
 
 from django.db import DatabaseError
 
-from . import runtime
+from . import querylog, runtime
 from .backends import SearchResult, Suggestion
 from .backends.base import Progress, SearchError
 from .documents import KINDS, POLICY, SERVICE
@@ -102,19 +102,21 @@ def suggest(prefix: str, limit: int = 10) -> list[Suggestion]:
 def record_query(query: str, results_count: int, kinds: Iterable[str] | None = None) -> SearchQueryLog | None:
     """Log one search for the statistics report; long numbers are masked, blank queries skipped.
 
-    A failed write is logged and does not fail the resident's search.
+    The row is written with the next batch (:mod:`search.querylog`), off the resident's request;
+    a failed write is logged and never fails the search.
     """
     text = _LONG_NUMBER_RE.sub(lambda m: "*" * len(m.group()), " ".join(query.split()))[:MAX_QUERY_CHARS]
     if not text:
         return None
     chosen = sorted(set(kinds or ())) if kinds and set(kinds) != set(KINDS) else []
+    row = SearchQueryLog(
+        query=text,
+        normalized_query=normalize(text)[:MAX_QUERY_CHARS],
+        results_count=results_count,
+        kinds=",".join(chosen),
+    )
     try:
-        return SearchQueryLog.objects.create(
-            query=text,
-            normalized_query=normalize(text)[:MAX_QUERY_CHARS],
-            results_count=results_count,
-            kinds=",".join(chosen),
-        )
+        return querylog.record(row)
     except DatabaseError:
         logger.exception("搜索记录写入失败（搜索词 %r，%d 条结果）", text, results_count)
         return None

@@ -1,4 +1,5 @@
-"""Re-indexing follows publishing: Wagtail's publish and unpublish signals, deletes, and synonym edits.
+"""Re-indexing follows publishing: Wagtail's publish and unpublish signals, deletes, and synonym edits;
+synonym and promotion edits also advance the configuration stamp that every process polls.
 
 Saving a draft sends none of these, so drafts never reach the index.
 """
@@ -7,13 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 
-from cms.models import Department, ServiceItemPage
+from cms.models import ConfigStamp, Department, ServiceItemPage
 
-from . import tasks
+from . import runtime, tasks
 from .indexing import INDEXED_PAGE_TYPES
-from .models import SearchSynonym
+from .models import SearchPromotion, SearchSynonym
 
 
 def page_published_or_unpublished(sender: Any, instance: Any, **kwargs: Any) -> None:
@@ -41,6 +43,15 @@ def synonyms_changed(sender: Any, raw: bool = False, **kwargs: Any) -> None:
         tasks.schedule_rebuild()
 
 
+def search_config_changed(sender: Any, raw: bool = False, **kwargs: Any) -> None:
+    """Other processes notice through the configuration stamp; this one at once, and again after commit."""
+    if raw:
+        return
+    runtime.mark_changed()
+    transaction.on_commit(runtime.mark_changed)
+    ConfigStamp.bump()
+
+
 def department_saved(
     sender: Any, instance: Department, raw: bool = False, update_fields: Any = None, **kwargs: Any
 ) -> None:
@@ -62,4 +73,8 @@ def connect() -> None:
         pre_save.connect(page_code_changing, sender=model, dispatch_uid=f"search-code-{name}")
     post_save.connect(synonyms_changed, sender=SearchSynonym, dispatch_uid="search-synonym-saved")
     post_delete.connect(synonyms_changed, sender=SearchSynonym, dispatch_uid="search-synonym-deleted")
+    for model in (SearchSynonym, SearchPromotion):
+        name = model.__name__
+        post_save.connect(search_config_changed, sender=model, dispatch_uid=f"search-config-saved-{name}")
+        post_delete.connect(search_config_changed, sender=model, dispatch_uid=f"search-config-deleted-{name}")
     post_save.connect(department_saved, sender=Department, dispatch_uid="search-department-saved")

@@ -853,9 +853,13 @@ class Analyzer:
 # Highlighting
 
 
-def match_spans(text: str, terms: Sequence[str]) -> list[tuple[int, int, str]]:
-    """Non-overlapping ``(start, end, term)`` matches of *terms* in *text*, longest terms first."""
-    folded = _fold_same_length(text)
+def match_spans(text: str, terms: Sequence[str], folded: str | None = None) -> list[tuple[int, int, str]]:
+    """Non-overlapping ``(start, end, term)`` matches of *terms* in *text*, longest terms first.
+
+    *folded* is :func:`fold_same_length` of *text* when the caller already has it.
+    """
+    if folded is None:
+        folded = _fold_same_length(text)
     spans: list[tuple[int, int, str]] = []
     taken = [False] * len(text)
     for term in sorted({t for t in terms if t}, key=len, reverse=True):
@@ -878,6 +882,7 @@ def highlight(
     max_chars: int = 96,
     pre_tag: str = "<mark>",
     post_tag: str = "</mark>",
+    folded: str | None = None,
 ) -> tuple[str, int]:
     """HTML-escaped excerpt of *text* around the densest cluster of *terms*, with them marked.
 
@@ -886,7 +891,7 @@ def highlight(
     """
     if not text:
         return "", 0
-    spans = match_spans(text, terms)
+    spans = match_spans(text, terms, folded)
     if not spans:
         excerpt = text[:max_chars]
         return html.escape(excerpt) + ("…" if len(text) > max_chars else ""), 0
@@ -918,8 +923,22 @@ def highlight(
     return "".join(pieces), len(shown)
 
 
+def needs_folding(text: str) -> bool:
+    """Whether :func:`fold_same_length` does more than lowercase *text* (traditional or full-width characters)."""
+    return not (
+        _traditional_chars().isdisjoint(text) and not _FULL_WIDTH_RE.search(text) and len(text.lower()) == len(text)
+    )
+
+
+def fold_same_length(text: str, plain: bool = False) -> str:
+    """Lowercase, width-folded and simplified copy of *text* with the same length (for offsets).
+
+    *plain* says the caller knows ``needs_folding(text)`` is false, which skips the check.
+    """
+    return text.lower() if plain else _fold_same_length(text)
+
+
 def _fold_same_length(text: str) -> str:
-    """Lowercase, width-folded and simplified copy of *text* with the same length (for offsets)."""
     trad = _traditional_chars()
     if trad.isdisjoint(text) and not _FULL_WIDTH_RE.search(text):
         lowered = text.lower()

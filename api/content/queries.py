@@ -104,9 +104,10 @@ class ContentQueries(graphene.ObjectType):
     @staticmethod
     @require_scope(Scope.READ_CONTENT)
     def resolve_policies(root: Any, info: Any, **args: Any) -> PolicyConnection:
-        queryset = policy_queryset(info, selected_paths(info), prefix="edges.node.")
+        paths = selected_paths(info)
+        queryset = policy_queryset(info, paths, prefix="edges.node.")
         queryset = queryset.order_by(F("published_date").desc(nulls_last=True), "path")
-        return paginate(queryset, PolicyConnection, **args)
+        return paginate(queryset, PolicyConnection, **args, selected=paths)
 
     @staticmethod
     @require_scope(Scope.READ_CONTENT)

@@ -192,6 +192,21 @@ class NoIntrospectionRule(ValidationRule):
             )
 
 
+LIMIT_SETTINGS = (
+    "GRAPHQL_MAX_DEPTH",
+    "GRAPHQL_MAX_COST",
+    "GRAPHQL_MAX_ALIASES",
+    "GRAPHQL_DEFAULT_PAGE_SIZE",
+    "GRAPHQL_LIST_COST_FACTOR",
+    "GRAPHQL_INTROSPECTION",
+)
+
+
+def limit_settings() -> tuple:
+    """Every setting the limit rules read, as a key for remembering their verdict."""
+    return tuple(api_setting(name) for name in LIMIT_SETTINGS)
+
+
 def limit_rules(variables: Mapping[str, Any] | None) -> list[type[ValidationRule]]:
     """The first-pass rules for one request (cost depends on the request's variables)."""
     rules: list[type[ValidationRule]] = [type("QueryLimitsRule", (QueryLimitsRule,), {"variables": variables})]

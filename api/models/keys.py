@@ -6,10 +6,12 @@ import hashlib
 import hmac
 import ipaddress
 import secrets
+from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 
@@ -32,6 +34,10 @@ def valid_ip(value: str | None) -> str | None:
         return str(ipaddress.ip_address(value or ""))
     except ValueError:
         return None
+
+
+def _cache_key(prefix: str) -> str:
+    return f"api:partner-key:{prefix}"
 
 
 def default_rate_limit() -> int:
@@ -103,6 +109,15 @@ class PartnerKey(models.Model):
     def __str__(self) -> str:
         return f"{self.name}（{self.prefix}）"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        self.forget_cached()
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        result = super().delete(*args, **kwargs)
+        self.forget_cached()
+        return result
+
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
@@ -122,6 +137,8 @@ class PartnerKey(models.Model):
 
     def issue(self) -> str:
         """Give the key a new prefix and secret; returns the full key, which is never stored."""
+        if self.pk:
+            self.forget_cached()  # the old prefix must stop authenticating from the cache
         self.prefix = secrets.token_hex(PREFIX_BYTES)
         secret = secrets.token_urlsafe(SECRET_BYTES)
         self.secret_hash = hash_secret(secret)
@@ -134,6 +151,15 @@ class PartnerKey(models.Model):
         now = timezone.now()
         PartnerKey.objects.filter(pk=self.pk, revoked_at__isnull=True).update(revoked_at=now)
         self.revoked_at = self.revoked_at or now
+        self.forget_cached()
+
+    def forget_cached(self) -> None:
+        """Drop this key from the lookup cache now and again after commit, so a request that read
+        the old row meanwhile cannot leave it cached past the change."""
+        if self.prefix:
+            key = _cache_key(self.prefix)
+            cache.delete(key)
+            transaction.on_commit(lambda: cache.delete(key))
 
     def touch(self, ip: str | None) -> None:
         """Record use, at most once per ``API_KEY_LAST_USED_RESOLUTION_SECONDS``."""
@@ -144,14 +170,32 @@ class PartnerKey(models.Model):
         ip = valid_ip(ip)
         PartnerKey.objects.filter(pk=self.pk).update(last_used_at=now, last_used_ip=ip)
         self.last_used_at, self.last_used_ip = now, ip
+        cache.delete(_cache_key(self.prefix))  # the next request reads the new time (once per resolution)
 
     @classmethod
     def authenticate(cls, raw_key: str) -> PartnerKey | None:
-        """The active key for ``<prefix>.<secret>``, or None."""
+        """The active key for ``<prefix>.<secret>``, or None; the secret is checked on every call."""
         prefix, dot, secret = raw_key.strip().partition(".")
         if not dot or not prefix or not secret or len(prefix) > 32 or len(secret) > 128:
             return None
-        key = cls.objects.active().filter(prefix=prefix).first()
+        key = cls.active_by_prefix(prefix)
         if key is None or not key.matches(secret):
             return None
+        return key
+
+    @classmethod
+    def active_by_prefix(cls, prefix: str) -> PartnerKey | None:
+        """The active key with *prefix*, from the cache for ``API_KEY_CACHE_SECONDS`` after a lookup.
+
+        Only found keys are cached (an unknown prefix always reaches the database), and every
+        save, revocation or deletion through the model clears the entry (see :meth:`forget_cached`).
+        """
+        seconds = api_setting("API_KEY_CACHE_SECONDS")
+        if seconds:
+            key = cache.get(_cache_key(prefix))
+            if key is not None:
+                return key
+        key = cls.objects.active().filter(prefix=prefix).first()
+        if key is not None and seconds:
+            cache.set(_cache_key(prefix), key, seconds)
         return key

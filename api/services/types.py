@@ -28,7 +28,7 @@ class ServiceItem(ModelObjectType):
 
     code = graphene.String(required=True, description="事项编码（参考数据 id，如 svc-...）。")
     title = graphene.String(required=True, description="事项名称。")
-    category = graphene.String(required=True, description="事项类别，如“民政”“社保”。")
+    category = graphene.String(required=True, source="service_category", description="事项类别，如“民政”“社保”。")
     department = graphene.Field(Department, description="主管部门。")
     summary = graphene.String(required=True, description="事项简介。")
     conditions = lines("办理条件。")
@@ -49,10 +49,6 @@ class ServiceItem(ModelObjectType):
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info: Any) -> QuerySet:
         return queryset.live().public()
-
-    @staticmethod
-    def resolve_category(root: ServiceItemPage, info: Any) -> str:
-        return root.service_category
 
     @staticmethod
     def resolve_faqs(root: ServiceItemPage, info: Any) -> Any:

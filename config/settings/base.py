@@ -168,6 +168,8 @@ if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
 SEARCH_BACKEND = "elasticsearch" if ELASTICSEARCH_URL else "embedded"
 SEARCH_INDEX_DIR = Path(os.environ.get("SEARCH_INDEX_DIR", BASE_DIR / "var" / "search_index"))
+# Residents' searches are logged in batches off the request path (search/querylog.py); 0 writes each at once.
+SEARCH_QUERY_LOG_FLUSH_SECONDS = float(os.environ.get("SEARCH_QUERY_LOG_FLUSH_SECONDS", 2.0))
 ELASTICSEARCH_ANALYZER = os.environ.get("ELASTICSEARCH_ANALYZER", "cjk")
 ELASTICSEARCH_INDEX_PREFIX = os.environ.get("ELASTICSEARCH_INDEX_PREFIX", "governance")
 

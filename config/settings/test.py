@@ -15,6 +15,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 SEARCH_INDEX_DIR = None  # the embedded search index lives in memory during tests
+SEARCH_QUERY_LOG_FLUSH_SECONDS = 0  # log rows written at once, inside the test's transaction
 MIDDLEWARE = [m for m in MIDDLEWARE if "whitenoise" not in m]  # noqa: F405
 # The in-memory test database uses SQLite's shared cache, where a table lock fails at once instead
 # of waiting; the concurrency tests exercise cases/locking.py's retries on deferred transactions.

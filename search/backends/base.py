@@ -14,7 +14,7 @@ from typing import Any
 
 from ..documents import KINDS, SearchDocument
 from ..synonyms import SynonymSet
-from ..text import Analyzer, QueryPlan, highlight, match_spans, normalize
+from ..text import Analyzer, QueryPlan, fold_same_length, highlight, match_spans, normalize
 
 #: Facets a search returns and filters it accepts.
 FACET_FIELDS = ("kind", "category", "department", "online")
@@ -143,15 +143,33 @@ def matches_filters(doc: SearchDocument, filters: Filters) -> bool:
     return all(values[name] in allowed for name, allowed in filters.items())
 
 
-def build_snippet(doc: SearchDocument, terms: Sequence[str], max_chars: int = SNIPPET_CHARS) -> str:
-    """The summary, or the body paragraph that shows more of the query, with matches marked."""
-    best_text = doc.summary or next(iter(doc.body), "")
-    best_score = 0
-    for text in (doc.summary, *doc.body):
-        score = sum(len(term) for term in {span[2] for span in match_spans(text, terms)})
-        if score > best_score:
-            best_text, best_score = text, score
-    return highlight(best_text, terms, max_chars=max_chars)[0]
+def build_snippet(
+    doc: SearchDocument, terms: Sequence[str], max_chars: int = SNIPPET_CHARS, plain: bool = False
+) -> str:
+    """The summary, or the first body paragraph that shows the most of the query, with matches marked.
+
+    A paragraph scores the lengths of the distinct terms it shows (overlapping matches count
+    for the longest term only). Which terms a paragraph contains at all bounds that score from
+    above and costs a substring test per term, so exact matching runs only on paragraphs
+    that could still win. *plain* says the document needs no folding (see
+    :func:`search.text.needs_folding`), so the paragraphs are only lowercased.
+    """
+    paragraphs = (doc.summary, *doc.body)
+    wanted = {term for term in terms if term}
+    folded = [fold_same_length(text, plain) for text in paragraphs]
+    bounds = [sum(len(term) for term in wanted if term in text) for text in folded]
+    best, best_score = None, 0
+    for index in sorted(range(len(paragraphs)), key=lambda i: (-bounds[i], i)):
+        if bounds[index] == 0 or bounds[index] < best_score:
+            break  # no paragraph left can reach the best score
+        if bounds[index] == best_score and index > best:
+            continue  # at most a tie, and a tie goes to the earlier paragraph
+        score = sum(len(term) for term in {span[2] for span in match_spans(paragraphs[index], terms, folded[index])})
+        if score > best_score or (score == best_score and score and index < best):
+            best, best_score = index, score
+    if best is None:
+        return highlight(doc.summary or next(iter(doc.body), ""), terms, max_chars=max_chars)[0]
+    return highlight(paragraphs[best], terms, max_chars=max_chars, folded=folded[best])[0]
 
 
 class SearchBackend(ABC):

@@ -2,8 +2,8 @@
 
 Why tantivy and not SQLite FTS5 (``tests/bench/bench_search.py``, BENCHMARKS.md "搜索"): both
 engines index the same jieba tokens and run the same query plans, and score the same on the
-dev set (nDCG@10 0.968 vs 0.964). At 20,086 documents a whole ``search()`` takes p50 6.5 ms /
-p95 11 ms on tantivy against 47 ms / 165 ms on FTS5 (2-CPU machine), because FTS5 must OR every
+dev set (nDCG@10 0.968 vs 0.964). At 20,086 documents a whole ``search()`` takes p50 about 2 ms
+on tantivy against 47–130 ms on FTS5 (2-CPU shared machine), because FTS5 must OR every
 concept and bigram and run a GROUP BY per facet, where tantivy scores each concept as a
 disjunction-max over fields and synonyms (which FTS5 cannot express: a concept with five
 synonyms would outscore one with none) and counts facets with its aggregation collector.
@@ -29,8 +29,8 @@ import tantivy
 from ..documents import SearchDocument
 from ..suggest import SuggestionIndex
 from ..synonyms import SynonymSet
-from ..text import Analyzer, QueryPlan
-from .base import FACET_FIELDS, Filters, Page, Progress, SearchBackend, Suggestion
+from ..text import Analyzer, QueryPlan, needs_folding
+from .base import FACET_FIELDS, Filters, Page, Progress, SearchBackend, Suggestion, build_snippet
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +77,8 @@ class EmbeddedBackend(SearchBackend):
         self._index = self._open()
         self._last_reload = time.monotonic()
         self._known: dict[str, int] = {}
+        #: Digests of the stored documents whose text needs no folding for highlighting (most).
+        self._plain: set[int] = set()
         self._stamp = self._read_stamp()
         self._sync()
 
@@ -131,7 +133,9 @@ class EmbeddedBackend(SearchBackend):
                 data = json.loads(raw)
                 seen[data["code"]] = digest = hash(raw)
                 if self._known.get(data["code"]) != digest:
-                    changed.append(SearchDocument.from_dict(data))
+                    doc = SearchDocument.from_dict(data)
+                    changed.append(doc)
+                    self._note_plain(digest, doc)
         if changed:
             self.analyzer.learn(changed)
             for doc in changed:
@@ -139,13 +143,17 @@ class EmbeddedBackend(SearchBackend):
         for code in self._known.keys() - seen.keys():
             self._suggestions.remove(code)
         self._known = seen
+        self._plain &= set(seen.values())
         if changed:
             self.analyzer.warm_up()
 
     @staticmethod
     def _load(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> SearchDocument:
-        stored = searcher.doc(address)
-        return SearchDocument.from_dict(json.loads(stored.get_first("doc")))
+        return SearchDocument.from_dict(json.loads(searcher.doc(address).get_first("doc")))
+
+    def _note_plain(self, digest: int, doc: SearchDocument) -> None:
+        if not any(needs_folding(text) for text in (doc.summary, *doc.body)):
+            self._plain.add(digest)
 
     def _searcher(self) -> tantivy.Searcher:
         if self.path is not None and time.monotonic() - self._last_reload > RELOAD_INTERVAL:
@@ -201,7 +209,8 @@ class EmbeddedBackend(SearchBackend):
                     writer.delete_documents_by_term("code", doc.code)
                     stored = self._tantivy_document(doc)
                     writer.add_document(stored)
-                    self._known[doc.code] = hash(stored.get_first("doc"))
+                    self._known[doc.code] = digest = hash(stored.get_first("doc"))
+                    self._note_plain(digest, doc)
                     self._suggestions.add(doc)
                     if progress and (done % 500 == 0 or done == len(docs)):
                         progress(done, len(docs))
@@ -228,7 +237,8 @@ class EmbeddedBackend(SearchBackend):
                 for done, doc in enumerate(docs, start=1):
                     stored = self._tantivy_document(doc)
                     writer.add_document(stored)
-                    known[doc.code] = hash(stored.get_first("doc"))
+                    known[doc.code] = digest = hash(stored.get_first("doc"))
+                    self._note_plain(digest, doc)
                     if progress and (done % 500 == 0 or done == len(docs)):
                         progress(done, len(docs))
                 writer.commit()
@@ -239,6 +249,7 @@ class EmbeddedBackend(SearchBackend):
                 writer.wait_merging_threads()
             self._committed()
             self._known = known
+            self._plain &= set(known.values())
             self._suggestions.clear()
             for doc in docs:
                 self._suggestions.add(doc)
@@ -273,6 +284,7 @@ class EmbeddedBackend(SearchBackend):
             self._committed()
             self._suggestions.clear()
             self._known.clear()
+            self._plain.clear()
 
     def count(self) -> int:
         return self._searcher().num_docs
@@ -347,7 +359,12 @@ class EmbeddedBackend(SearchBackend):
         text = self.text_query(plan)
         query = self._combine(text, filters, exclude)
         found = searcher.search(query, limit=max(limit, 1), offset=offset, count=True)
-        docs = [(self._load(searcher, address), score, None) for score, address in found.hits[:limit]]
+        terms = plan.highlight_terms
+        docs = []
+        for score, address in found.hits[:limit]:
+            raw = searcher.doc(address).get_first("doc")
+            doc = SearchDocument.from_dict(json.loads(raw))
+            docs.append((doc, score, build_snippet(doc, terms, plain=hash(raw) in self._plain)))
         return Page(docs=docs, total=found.count or 0, facets=self._facets(searcher, text, filters, exclude))
 
     def suggest(self, prefix: str, limit: int = 10) -> list[Suggestion]:

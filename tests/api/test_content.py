@@ -321,3 +321,31 @@ def test_request_types_with_time_limits(gql, reference_data):
         "feedbackWorkingDays": 2,
         "completeWorkingDays": 5,
     }
+
+
+def test_a_page_past_the_end_still_counts_the_total(gql, reference_data):
+    cursor = "YXJyYXljb25uZWN0aW9uOjIwMA=="  # offset 200
+    data = gql(
+        f'{{ serviceItems(first: 5, after: "{cursor}") {{ totalCount edges {{ cursor }} '
+        "pageInfo { hasNextPage hasPreviousPage } } }"
+    ).data["serviceItems"]
+    assert data == {"totalCount": 76, "edges": [], "pageInfo": {"hasNextPage": False, "hasPreviousPage": True}}
+
+
+def test_without_total_the_next_page_is_known_from_one_row_more(gql, reference_data):
+    query = "query($n: Int, $a: String) { serviceItems(first: $n, after: $a) { pageInfo { hasNextPage } } }"
+    assert gql(query, {"n": 75}).data["serviceItems"]["pageInfo"]["hasNextPage"] is True
+    assert gql(query, {"n": 76}).data["serviceItems"]["pageInfo"]["hasNextPage"] is False
+    last_but_one = "YXJyYXljb25uZWN0aW9uOjc0"  # offset 74
+    assert gql(query, {"n": 1, "a": last_but_one}).data["serviceItems"]["pageInfo"]["hasNextPage"] is False
+
+
+def test_api_page_urls_are_wagtails(gql, reference_data, rf):
+    from api.core.urls import page_url
+    from cms.models import PolicyPage, ServiceItemPage
+
+    request = rf.get("/graphql/")
+    pages = [*ServiceItemPage.objects.live(), *PolicyPage.objects.live()]
+    assert pages
+    for page in pages:
+        assert page_url(page, request) == page.get_url(request), page.url_path

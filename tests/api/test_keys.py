@@ -118,3 +118,50 @@ def test_invalid_forwarded_address_does_not_break_last_use(gql, make_key):
 def test_guessing_keys_is_rate_limited_per_address(gql):
     statuses = [gql("{ ping }", key=f"guess{i}.secret{i}", REMOTE_ADDR="10.7.7.7").status for i in range(4)]
     assert statuses == [401, 401, 401, 429]
+
+
+def test_a_used_key_is_served_from_the_cache_until_it_changes(gql, make_key, django_assert_num_queries):
+    key, raw = make_key(read=True)
+    assert gql("{ ping }", key=raw).data == {"ping": "pong"}  # looks the key up, records its use
+    gql("{ ping }", key=raw)  # the use was recorded: looks it up once more and keeps it
+    with django_assert_num_queries(0):
+        assert gql("{ ping }", key=raw).data == {"ping": "pong"}
+    key.refresh_from_db()  # as the admin form would load it
+    key.can_read_content = False
+    key.save()
+    with django_assert_num_queries(1):  # the edit cleared the entry; the new scopes apply at once
+        assert gql("{ departments { code } }", key=raw).error_codes == ["PERMISSION_DENIED"]
+
+
+def test_revoking_a_cached_key_refuses_the_next_request(gql, make_key):
+    key, raw = make_key(read=True)
+    for _ in range(3):
+        assert gql("{ ping }", key=raw).status == 200
+    PartnerKey.objects.get(pk=key.pk).revoke()  # another instance of the row, as the admin form has
+    assert gql("{ ping }", key=raw).status == 401
+
+
+def test_a_cached_key_still_needs_its_secret(gql, make_key):
+    _, raw = make_key(read=True)
+    gql("{ ping }", key=raw)
+    prefix, _, secret = raw.partition(".")
+    assert gql("{ ping }", key=f"{prefix}.{secret[:-1]}x").status == 401
+
+
+@override_settings(API_KEY_CACHE_SECONDS=0)
+def test_the_cache_can_be_switched_off(gql, make_key, django_assert_num_queries):
+    _, raw = make_key(read=True)
+    gql("{ ping }", key=raw)
+    with django_assert_num_queries(1):
+        gql("{ ping }", key=raw)
+
+
+def test_a_reissued_key_stops_the_old_secret_at_once(gql, make_key):
+    key, old = make_key(read=True)
+    for _ in range(3):
+        assert gql("{ ping }", key=old).status == 200
+    key.refresh_from_db()
+    new = key.issue()
+    key.save()
+    assert gql("{ ping }", key=old).status == 401
+    assert gql("{ ping }", key=new).status == 200

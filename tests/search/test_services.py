@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cms.models import PolicyPage, ServiceItemPage
-from search import services
+from cms.models import ConfigStamp, PolicyPage, ServiceItemPage
+from search import runtime, services
 from search.backends import SearchError
 from search.models import SearchPromotion, SearchQueryLog, SearchSynonym
 
@@ -104,12 +104,46 @@ def test_promotions_from_the_cms_pin_pages_for_a_query(pages_index):
     assert codes(services.search("低保", log=False))[:2] == ["svc-temp-relief", "svc-dibao-apply"]
 
 
-def test_a_search_is_two_queries_once_configured(pages_index, django_assert_num_queries):
+def test_a_search_reads_no_configuration_between_stamp_checks(pages_index, django_assert_num_queries, monkeypatch):
+    monkeypatch.setattr(runtime, "REFRESH_SECONDS", 3600)
     services.search("低保", log=False)
-    with django_assert_num_queries(2):  # the configuration fingerprint, the log row
+    with django_assert_num_queries(1):  # the log row (written at once under the test settings)
         services.search("社保")
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(0):
         services.search("社保", log=False)
+
+
+def test_the_stamp_is_one_query_when_nothing_changed(pages_index, django_assert_num_queries, monkeypatch):
+    services.search("低保", log=False)
+    monkeypatch.setattr(runtime, "REFRESH_SECONDS", 0)
+    with django_assert_num_queries(1):  # ConfigStamp.current(); the stamp has not moved
+        services.search("社保", log=False)
+
+
+def test_an_edit_by_another_process_applies_once_the_stamp_moves(
+    pages_index, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(runtime, "REFRESH_SECONDS", 3600)
+    assert services.search("兜底", log=False).total == 0
+    # Another process's edit: no signal reaches this one, only the stamp it advances after commit.
+    SearchSynonym.objects.bulk_create([SearchSynonym(terms="兜底, 最低生活保障")])
+    assert services.search("兜底", log=False).total == 0  # not checked yet (within the interval)
+    with django_capture_on_commit_callbacks(execute=True):
+        ConfigStamp.bump()
+    monkeypatch.setattr(runtime, "REFRESH_SECONDS", 0)
+    assert codes(services.search("兜底", log=False))[:1] == ["svc-dibao-apply"]
+
+
+def test_an_edit_in_this_process_applies_at_once_and_advances_the_stamp(
+    pages_index, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(runtime, "REFRESH_SECONDS", 3600)
+    before = ConfigStamp.current()
+    assert services.search("兜底", log=False).total == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        SearchPromotion.objects.create(query="兜底", page=ServiceItemPage.objects.get(code="svc-temp-relief"))
+    assert codes(services.search("兜底", log=False)) == ["svc-temp-relief"]
+    assert ConfigStamp.current() == before + 1
 
 
 def test_suggest(pages_index):
