@@ -12,7 +12,7 @@ from wagtail.admin.viewsets.pages import PageListingViewSet
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from . import calendar_admin
+from . import admin_locale, calendar_admin
 from .filters import AddressFilterSet, GridFilterSet, StaffMemberFilterSet
 from .models import (
     Address,
@@ -332,7 +332,7 @@ class ServiceItemListingViewSet(PageListingViewSet):
         "service_category",
         "department",
         BooleanColumn("online", label="网办"),
-        "live",
+        BooleanColumn("live", label="已发布"),
     ]
     list_filter = ["service_category", "department", "online", "live"]
     list_export = [
@@ -360,7 +360,7 @@ class PolicyListingViewSet(PageListingViewSet):
     menu_order = 110
     add_to_admin_menu = True
     name = "policies"
-    list_display = ["title", "code", "doc_number", "issuer", "published_date", "live"]
+    list_display = ["title", "code", "doc_number", "issuer", "published_date", BooleanColumn("live", label="已发布")]
     list_filter = ["issuer", "live"]
     list_export = [
         "code",
@@ -439,3 +439,15 @@ def add_configuration_summary(request, items):
             ),
         ]
     )
+
+
+@hooks.register("register_admin_viewset")
+def register_chinese_site_listing():
+    return admin_locale.site_viewset
+
+
+@hooks.register("construct_settings_menu")
+def link_chinese_site_listing(request, items):
+    for item in items:
+        if item.name == "sites":
+            item.url = admin_locale.site_viewset.menu_url
