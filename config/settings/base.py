@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "search",
     "api",
     "portal",
+    "intake",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
