@@ -12,3 +12,6 @@ class CasesConfig(AppConfig):
         from .groups import ensure_role_groups
 
         post_migrate.connect(ensure_role_groups, dispatch_uid="cases.ensure_role_groups")
+        from . import resident_notices
+
+        resident_notices.connect()

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "api",
     "portal",
     "intake",
+    "notify",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -168,6 +169,21 @@ REFERENCE_DATA_DIR = BASE_DIR / "data" / "jinan"
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@governance.local")
+
+# Notices (notify/): backends per channel; SMS through Aliyun when its key is set, else the console.
+ALIYUN_SMS_ACCESS_KEY_ID = os.environ.get("ALIYUN_SMS_ACCESS_KEY_ID", "")
+ALIYUN_SMS_ACCESS_KEY_SECRET = os.environ.get("ALIYUN_SMS_ACCESS_KEY_SECRET", "")
+ALIYUN_SMS_SIGN_NAME = os.environ.get("ALIYUN_SMS_SIGN_NAME", "")
+ALIYUN_SMS_ENDPOINT = os.environ.get("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+# Notice kind → the template code registered with the provider, e.g. "case_received=SMS_1,case_resolved=SMS_2".
+NOTIFY_SMS_TEMPLATES = dict(item.split("=", 1) for item in env_list("NOTIFY_SMS_TEMPLATES") if "=" in item)
+NOTIFY_BACKENDS = {
+    "sms": "notify.backends.sms.AliyunSmsBackend"
+    if ALIYUN_SMS_ACCESS_KEY_ID
+    else "notify.backends.sms.ConsoleSmsBackend"
+}
+# Where residents open their case (the rating link in SMS).
+NOTIFY_SITE_URL = os.environ.get("NOTIFY_SITE_URL", WAGTAILADMIN_BASE_URL)
 
 GRAPHENE = {"SCHEMA": "api.schema.schema"}
 
