@@ -68,6 +68,13 @@ def register_rules_menu():
                 permission="cms.view_rulesetversion",
             ),
             PermittedMenuItem(
+                "分类与时限版本",
+                reverse("wagtailsnippets_cms_configversion:list"),
+                icon_name="history",
+                order=25,
+                permission="cms.view_configversion",
+            ),
+            PermittedMenuItem(
                 "规则模拟器",
                 reverse("rules_simulate"),
                 icon_name="resubmit",

@@ -1,5 +1,6 @@
 """Configuration and content that administrators edit in the Wagtail admin."""
 
+from .approval import ConfigVersion, FourEyesApprovalTask
 from .calendar import CalendarDay, CalendarStatus, CalendarVersion, CalendarYear, DaySource
 from .categories import RequestCategory
 from .content import HomePage, PolicyIndexPage, PolicyPage, ServiceFAQ, ServiceIndexPage, ServiceItemPage
@@ -21,11 +22,13 @@ __all__ = [
     "CalendarYear",
     "Community",
     "ConfigStamp",
+    "ConfigVersion",
     "DaySource",
     "Department",
     "District",
     "EscalationLevel",
     "EscalationTrigger",
+    "FourEyesApprovalTask",
     "Grid",
     "GridDuty",
     "GridPolicy",

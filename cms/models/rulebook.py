@@ -255,7 +255,11 @@ class RulesetVersion(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name="发布人",
+        verbose_name="修改人",
+        help_text="写下这一版规则的人（所发布修订的作者）。",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="批准人"
     )
     content = models.JSONField("规则内容", help_text="发布时的派单规则与提级设置（rules.json 格式）。")
 

@@ -164,6 +164,9 @@ WAGTAIL_USER_TIME_ZONES = ["Asia/Shanghai"]
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILADMIN_USER_LOGIN_FORM = "cms.forms.AdminLoginForm"
 
+# Four eyes on routing configuration: nobody approves their own change unless this is on (one-person office).
+CMS_ALLOW_SELF_APPROVAL = env_bool("CMS_ALLOW_SELF_APPROVAL", False)
+
 # Where the reference data of the demo district lives inside the project.
 REFERENCE_DATA_DIR = BASE_DIR / "data" / "jinan"
 
