@@ -12,7 +12,7 @@ from wagtail.admin.viewsets.pages import PageListingViewSet
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from . import admin_locale, calendar_admin
+from . import admin_locale, calendar_admin, choosers
 from .filters import AddressFilterSet, GridFilterSet, StaffMemberFilterSet
 from .models import (
     Address,
@@ -45,6 +45,8 @@ class DatabaseSearchViewSet(SnippetViewSet):
     search_backend_name = None
     add_to_admin_menu = False
     inspect_view_enabled = True
+    chooser_viewset_class = choosers.SearchableSnippetChooserViewSet
+    chooser_per_page = 50
 
 
 def simple_viewset(model, attrs: dict | None = None) -> type[SnippetViewSet]:
