@@ -12,7 +12,7 @@ from wagtail.admin.viewsets.pages import PageListingViewSet
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from . import admin_locale, calendar_admin, choosers
+from . import admin_locale, calendar_admin, choosers, compare  # noqa: F401 (compare registers the diff classes)
 from .filters import AddressFilterSet, GridFilterSet, StaffMemberFilterSet
 from .models import (
     Address,

@@ -47,6 +47,10 @@ class CodeListField(models.JSONField):
         super().__init__(*args, **kwargs)
 
 
+class CodeField(models.CharField):
+    """One reference code (a department code or a token above) chosen from a list in the admin."""
+
+
 class RuleBook(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, ClusterableModel):
     name = models.CharField("名称", max_length=128, default="诉求派单与提级规则")
     description = models.TextField("说明", blank=True)
@@ -103,7 +107,7 @@ class RoutingRule(Orderable):
         "涉及部门数≥", null=True, blank=True, validators=[MinValueValidator(1)]
     )
 
-    then_lead = models.CharField("主办单位", max_length=64, blank=True, help_text="留空表示不改变。")
+    then_lead = CodeField("主办单位", max_length=64, blank=True, help_text="留空表示不改变。")
     then_co_handlers = CodeListField("协办单位")
     then_whistle = models.BooleanField("街道吹哨", default=False)
     then_urgent = models.BooleanField("按紧急件办理", default=False)

@@ -13,13 +13,16 @@ pytestmark = pytest.mark.django_db
 
 
 def chosen_names(html: str) -> list[str]:
-    return re.findall(r'data-chooser-modal-choice[^>]*>\s*([^<]+?)\s*<', html)
+    return re.findall(r"data-chooser-modal-choice[^>]*>\s*([^<]+?)\s*<", html)
 
 
 def test_grid_chooser_finds_chinese_names_and_lists_them_in_order(admin_client_zh):
     url = reverse("wagtailsnippetchoosers_cms_grid:choose_results")
     html = admin_client_zh.get(url, {"q": "芙蓉"}).content.decode()
-    expected = [str(g) for g in Grid.objects.filter(name__contains="芙蓉").order_by("community__subdistrict__code", "community__code", "code")]
+    grids = Grid.objects.filter(name__contains="芙蓉").order_by(
+        "community__subdistrict__code", "community__code", "code"
+    )
+    expected = [str(g) for g in grids]
     assert expected and chosen_names(html) == expected
 
     everything = admin_client_zh.get(reverse("wagtailsnippetchoosers_cms_grid:choose")).json()["html"]
