@@ -29,6 +29,8 @@ USERNAME = "管理员"
 PASSWORD = "Quancheng-12345"
 #: Names staff use as they are, and data the demo district holds in Latin letters.
 ALLOWED = {"API", "GraphQL", "GraphiQL", "XLSX", "CSV", "Excel", "JSON", "GeoJSON", "HMAC", "URL", "SMS", "localhost"}
+#: Keys as printed on the keyboard (来电登记 explains its shortcuts).
+ALLOWED |= {"Tab", "Ctrl", "Enter"}
 #: A Latin word standing alone: not part of a code (dept-drain, grid_01, cms.policypage), an address or a URL.
 WORD = re.compile(r"(?<![\w@./:#-])[A-Za-z][A-Za-z']+(?![\w@./:-])")
 #: Extra pages beyond the menu: an add form, an edit form and the rule book, where the English was found.
