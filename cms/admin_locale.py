@@ -55,8 +55,10 @@ def chinese_permission_name(codename: str, model_name: str, verbose_name: str, n
     if name in SPECIAL_PERMISSIONS:
         return SPECIAL_PERMISSIONS[name]
     action, _, model = codename.partition("_")
-    if action in ACTIONS and model == model_name and verbose_name:
-        return f"可以{ACTIONS[action]}{verbose_name}"
+    if action in ACTIONS and model == model_name:
+        # A model that no longer exists keeps the name Django gave it: "Can add 工作日历调整".
+        what = verbose_name or name.removeprefix(f"Can {action} ")
+        return f"可以{ACTIONS[action]}{what}"
     return name
 
 
