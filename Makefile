@@ -64,6 +64,7 @@ migrate: install
 demo: migrate
 	$(PY) manage.py ensure_admin
 	$(PY) manage.py import_reference --only-if-empty
+	$(PY) manage.py ensure_staff_accounts --demo
 	$(PY) manage.py seed_calendar
 	$(PY) manage.py search_index --rebuild
 

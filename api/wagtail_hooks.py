@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
@@ -98,7 +98,13 @@ class WebhookSubscriptionViewSet(SnippetViewSet):
     add_view_class = WebhookSubscriptionCreateView
     search_backend_name = None
     search_fields = ["name", "url"]
-    list_display = ["name", "url", "partner_key", Column("events", label="订阅事件"), "active"]
+    list_display = [
+        "name",
+        "url",
+        "partner_key",
+        Column("events", label="订阅事件"),
+        BooleanColumn("active", label="启用"),
+    ]
     list_filter = ["active"]
     inspect_view_enabled = True
     inspect_view_fields = ["name", "partner_key", "url", "events", "departments", "active", "created_at"]

@@ -19,3 +19,7 @@ class CasesConfig(AppConfig):
         from .models import CaseEvent
 
         post_save.connect(propose_example, sender=CaseEvent, dispatch_uid="cases.propose_example")
+
+        from . import resident_notices
+
+        resident_notices.connect()

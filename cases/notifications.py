@@ -1,4 +1,4 @@
-"""Who is told about a case, in the app and (when they have an address) by e-mail after commit.
+"""Who is told about a case, in the app and (when they have an address) by e-mail through the task worker.
 
 Escalation handlers arrive as role names from the ladder (``巷长``, ``街道（镇）``…); they are
 resolved against the staff register for the case's own grid, alley, street and subdistrict. A
@@ -7,22 +7,19 @@ message nobody could be found for goes to the supervisors' shared inbox instead 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 
 from cms.models import StaffMember, StaffRole
 
 from .handlers import deciders, roles_for_handler
 from .models import Assignment, Case, Escalation, Notification, UnitKind
 
-logger = logging.getLogger(__name__)
 
 
 def _staff_for_role(case: Case, role: str, assignments: Sequence[Assignment]) -> Q | None:
@@ -128,9 +125,9 @@ def notify_deciders(case: Case, *, kind: str, message: str, at: datetime) -> lis
 
 
 def notify_all(case: Case, deliveries: Sequence[Delivery], *, kind: str, at: datetime) -> list[Notification]:
-    """Several messages written in one insert; e-mail follows after commit."""
+    """Several messages written in one insert; each person also gets it in their inbox (``notify``)
+    and by e-mail when they have an address, sent by the task worker after commit."""
     rows: list[Notification] = []
-    mails: list[tuple[str, list[str]]] = []
     for delivery in deliveries:
         people = list({s.pk: s for s in delivery.staff}.values())
         message = delivery.message[:500]
@@ -140,24 +137,34 @@ def notify_all(case: Case, deliveries: Sequence[Delivery], *, kind: str, at: dat
         else:
             label = f"未找到接收人：{delivery.fallback_label}" if delivery.fallback_label else "未找到接收人"
             rows.append(Notification(recipient=None, staff=None, recipient_label=label, **common))
-        addresses = sorted({s.user.email for s in people if s.user_id and s.user.email})
-        if addresses:
-            mails.append((message, addresses))
     created = Notification.objects.bulk_create(rows)
-    if mails and getattr(settings, "CASES_NOTIFY_BY_EMAIL", True):
-        for message, addresses in mails:
-            subject = f"[{case.ticket_number}] {message}"[:150]
-            body = f"{message}\n\n工单号：{case.ticket_number}\n诉求内容：{case.text[:200]}"
-            transaction.on_commit(lambda s=subject, b=body, a=addresses: _send(s, b, a, case.ticket_number))
+    _deliver(case, created)
     return created
 
 
-def _send(subject: str, body: str, addresses: list[str], ticket: str) -> None:
-    try:
-        send_mail(subject, body, None, addresses, fail_silently=False)
-    except Exception:
-        # The in-app notification is already stored; a mail outage must not undo the workflow.
-        logger.exception("工单通知邮件发送失败：ticket=%s recipients=%s", ticket, addresses)
+def _deliver(case: Case, rows: Sequence[Notification]) -> None:
+    """One notice per channel per row; the row id in the key makes a retried workflow send nothing new."""
+    from notify.services import Message, Outgoing, send_many
+
+    by_email = getattr(settings, "CASES_NOTIFY_BY_EMAIL", True)
+    url = f"{settings.WAGTAILADMIN_BASE_URL.rstrip('/')}{reverse('cases_detail', args=[case.pk])}"
+    outgoing = []
+    for row in rows:
+        user = row.staff.user if row.staff_id and row.staff.user_id else row.recipient
+        if user is None:
+            continue
+        message = Message(
+            body=f"{row.message}\n工单号：{case.ticket_number}\n诉求内容：{case.text[:200]}",
+            subject=f"[{case.ticket_number}] {row.message}"[:150],
+            kind=f"case_{row.kind}",
+            url=url,
+        )
+        outgoing.append(Outgoing(message, key=f"case-notification-{row.pk}", recipient=user))
+        if by_email and user.email:
+            outgoing.append(
+                Outgoing(message, key=f"case-notification-{row.pk}-email", channel="email", address=user.email)
+            )
+    send_many(outgoing)
 
 
 def inbox(user) -> QuerySet[Notification]:

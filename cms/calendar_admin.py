@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.generic import TemplateView
 from wagtail.admin.auth import permission_denied
-from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 from wagtail.admin.views.reports import ReportView
 from wagtail.permission_policies import ModelPermissionPolicy
@@ -175,7 +175,7 @@ class CalendarDayViewSet(SnippetViewSet):
     add_to_admin_menu = False
     search_backend_name = None
     search_fields = ["name"]
-    list_display = ["date", "name", "is_working_day", "source"]
+    list_display = ["date", "name", BooleanColumn("is_working_day", label="是否工作日"), "source"]
     list_filter = ["is_working_day", "source"]
     list_per_page = 100
     copy_view_enabled = False

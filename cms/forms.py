@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from typing import Any
 
 from django import forms
@@ -32,7 +34,31 @@ def _subdistrict_choices() -> list[tuple[str, str]]:
     return [(s.code, s.name) for s in Subdistrict.objects.order_by("code")]
 
 
+@lru_cache(maxsize=2)
+def _keyword_suggestions(generation: int) -> str:
+    from .models import RequestCategory
+
+    words: set[str] = set()
+    for keywords, urgent in RequestCategory.objects.values_list("keywords", "urgent_keywords"):
+        words.update(keywords or [])
+        words.update(urgent or [])
+    return json.dumps(sorted(words), ensure_ascii=False)
+
+
+def keyword_suggestions() -> str:
+    """Every category keyword, as JSON for the rule editor's keyword box (refreshed on configuration change)."""
+    from .models.stamp import ConfigStamp
+
+    return _keyword_suggestions(ConfigStamp.current())
+
+
 class RoutingRuleForm(WagtailAdminModelForm):
+    """A routing row: long lists become searchable chips, keywords become tags (``static/cms/rule_editor.js``)."""
+
+    class Media:
+        js = ["cms/rule_editor.js"]
+        css = {"all": ["cms/rule_editor.css"]}
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         from .models.rulebook import CO_HANDLER_TOKENS, LEAD_TOKENS
@@ -59,6 +85,7 @@ class RoutingRuleForm(WagtailAdminModelForm):
             [("特殊协办", list(CO_HANDLER_TOKENS.items())), ("部门", departments)],
             forms.SelectMultiple,
         )
+        self.fields["when_keywords"].widget.attrs.update({"data-keyword-suggestions": keyword_suggestions(), "rows": 2})
         for name in ("when_urgent", "when_urgent_signal", "when_secondary_present"):
             self.fields[name] = forms.NullBooleanField(
                 label=self.fields[name].label,
@@ -69,7 +96,7 @@ class RoutingRuleForm(WagtailAdminModelForm):
 
     def _replace(self, name: str, field_class: type[forms.Field], choices: Any, widget: type[forms.Widget]) -> None:
         old = self.fields[name]
-        attrs = {"size": 8} if widget is forms.SelectMultiple else {}
+        attrs = {"size": 8, "data-rule-picker": ""} if widget is forms.SelectMultiple else {}
         self.fields[name] = field_class(
             label=old.label,
             help_text=old.help_text,

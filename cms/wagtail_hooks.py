@@ -7,12 +7,12 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from wagtail import hooks
 from wagtail.admin.site_summary import SummaryItem
-from wagtail.admin.ui.tables import BooleanColumn, Column
+from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn
 from wagtail.admin.viewsets.pages import PageListingViewSet
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from . import calendar_admin
+from . import admin_locale, calendar_admin, choosers, compare  # noqa: F401 (compare registers the diff classes)
 from .filters import AddressFilterSet, GridFilterSet, StaffMemberFilterSet
 from .models import (
     Address,
@@ -20,6 +20,7 @@ from .models import (
     CalendarDay,
     CalendarYear,
     Community,
+    ConfigVersion,
     Department,
     District,
     Grid,
@@ -29,6 +30,7 @@ from .models import (
     ReplyTemplate,
     RequestCategory,
     ResponsePriority,
+    RuleBook,
     ServiceItemPage,
     StaffMember,
     Street,
@@ -43,6 +45,8 @@ class DatabaseSearchViewSet(SnippetViewSet):
     search_backend_name = None
     add_to_admin_menu = False
     inspect_view_enabled = True
+    chooser_viewset_class = choosers.SearchableSnippetChooserViewSet
+    chooser_per_page = 50
 
 
 def simple_viewset(model, attrs: dict | None = None) -> type[SnippetViewSet]:
@@ -291,6 +295,33 @@ def record_calendar_deletion(request, instances):
         calendar_admin.after_years_deleted(request, years)
 
 
+class ConfigVersionViewSet(DatabaseSearchViewSet):
+    """Read-only history of published categories and time limits: who changed what, who approved it."""
+
+    model = ConfigVersion
+    icon = "history"
+    menu_label = "分类与时限版本"
+    list_display = [
+        "object_label",
+        "number",
+        Column(
+            "changes",
+            label="修改内容",
+            accessor=lambda v: "；".join(f"{f}：{a} → {b}" for f, a, b in v.changes) or "首次发布",
+        ),
+        "changed_by",
+        "approved_by",
+        DateColumn("published_at", label="发布时间"),
+    ]
+    list_filter = ["content_type"]
+    search_fields = ["object_label"]
+    copy_view_enabled = False
+
+    def get_queryset(self, request):
+        return ConfigVersion.objects.select_related("changed_by", "approved_by")
+
+
+register_snippet(ConfigVersionViewSet)
 register_snippet(RegionsGroup)
 register_snippet(DepartmentsGroup)
 register_snippet(TimeGroup)
@@ -332,7 +363,7 @@ class ServiceItemListingViewSet(PageListingViewSet):
         "service_category",
         "department",
         BooleanColumn("online", label="网办"),
-        "live",
+        BooleanColumn("live", label="已发布"),
     ]
     list_filter = ["service_category", "department", "online", "live"]
     list_export = [
@@ -360,7 +391,7 @@ class PolicyListingViewSet(PageListingViewSet):
     menu_order = 110
     add_to_admin_menu = True
     name = "policies"
-    list_display = ["title", "code", "doc_number", "issuer", "published_date", "live"]
+    list_display = ["title", "code", "doc_number", "issuer", "published_date", BooleanColumn("live", label="已发布")]
     list_filter = ["issuer", "live"]
     list_export = [
         "code",
@@ -439,3 +470,41 @@ def add_configuration_summary(request, items):
             ),
         ]
     )
+
+
+@hooks.register("register_admin_viewset")
+def register_chinese_site_listing():
+    return admin_locale.site_viewset
+
+
+@hooks.register("construct_settings_menu")
+def link_chinese_site_listing(request, items):
+    for item in items:
+        if item.name == "sites":
+            item.url = admin_locale.site_viewset.menu_url
+
+
+def _refuse_own_publish(request, model):
+    """Four eyes: publishing straight from the editor would approve one's own change."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from .models.approval import SELF_APPROVAL_REFUSED, self_approval_allowed
+    from .versions import FOUR_EYES_MODELS
+
+    if request.method != "POST" or "action-publish" not in request.POST or self_approval_allowed():
+        return None
+    if model is RuleBook or model in FOUR_EYES_MODELS:
+        messages.error(request, f"未发布。{SELF_APPROVAL_REFUSED}请使用“提交审核”。")
+        return redirect(request.get_full_path())
+    return None
+
+
+@hooks.register("before_edit_snippet")
+def refuse_own_publish_on_edit(request, instance):
+    return _refuse_own_publish(request, type(instance))
+
+
+@hooks.register("before_create_snippet")
+def refuse_own_publish_on_create(request, model):
+    return _refuse_own_publish(request, model)

@@ -7,6 +7,7 @@ from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.components import Component
+from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
@@ -22,7 +23,7 @@ class RuleBookViewSet(SnippetViewSet):
     menu_label = "派单与提级规则"
     add_to_admin_menu = False
     copy_view_enabled = False
-    list_display = ["name", "live"]
+    list_display = ["name", BooleanColumn("live", label="已发布")]
     search_backend_name = None
     search_fields = ["name"]
     edit_handler = ObjectList([RulesCheckPanel(heading="发布前检查"), *RuleBook.panels])
@@ -65,6 +66,13 @@ def register_rules_menu():
                 icon_name="history",
                 order=20,
                 permission="cms.view_rulesetversion",
+            ),
+            PermittedMenuItem(
+                "分类与时限版本",
+                reverse("wagtailsnippets_cms_configversion:list"),
+                icon_name="history",
+                order=25,
+                permission="cms.view_configversion",
             ),
             PermittedMenuItem(
                 "规则模拟器",

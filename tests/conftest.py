@@ -21,7 +21,7 @@ def ensure_reference() -> None:
         return
     Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
     if Page.get_first_root_node() is None:
-        Page.add_root(instance=Page(title="Root", slug="root"))
+        Page.add_root(instance=Page(title="根目录", slug="root"))
     import_reference(settings.REFERENCE_DATA_DIR)
 
 

@@ -1,5 +1,6 @@
 """Configuration and content that administrators edit in the Wagtail admin."""
 
+from .approval import ConfigVersion, FourEyesApprovalTask
 from .calendar import CalendarDay, CalendarStatus, CalendarVersion, CalendarYear, DaySource
 from .categories import RequestCategory
 from .content import HomePage, PolicyIndexPage, PolicyPage, ServiceFAQ, ServiceIndexPage, ServiceItemPage
@@ -23,6 +24,7 @@ __all__ = [
     "ClassifierSettings",
     "Community",
     "ConfigStamp",
+    "ConfigVersion",
     "DaySource",
     "Department",
     "District",
@@ -31,6 +33,7 @@ __all__ = [
     "ExampleRequest",
     "ExampleSource",
     "ExampleStatus",
+    "FourEyesApprovalTask",
     "Grid",
     "GridDuty",
     "GridPolicy",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.models import DraftStateMixin, LockableMixin, RevisionMixin, WorkflowMixin
 
 from cms.fields import LinesField
 from cms.units import UnitKind
@@ -22,7 +23,9 @@ class RequestCategoryQuerySet(models.QuerySet):
         return self.filter(parent__isnull=True)
 
 
-class RequestCategory(models.Model):
+class RequestCategory(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, models.Model):
+    """Keywords decide routing, so edits are drafts until another person approves them (``approval``)."""
+
     code = models.SlugField("编码", max_length=64, unique=True)
     name = models.CharField("名称", max_length=64)
     parent = models.ForeignKey(

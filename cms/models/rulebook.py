@@ -47,6 +47,10 @@ class CodeListField(models.JSONField):
         super().__init__(*args, **kwargs)
 
 
+class CodeField(models.CharField):
+    """One reference code (a department code or a token above) chosen from a list in the admin."""
+
+
 class RuleBook(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, ClusterableModel):
     name = models.CharField("名称", max_length=128, default="诉求派单与提级规则")
     description = models.TextField("说明", blank=True)
@@ -116,7 +120,7 @@ class RoutingRule(Orderable):
         "文本要求处理第二个问题", null=True, blank=True, help_text="如“另外……”“还有……”提出的另一类问题。"
     )
 
-    then_lead = models.CharField("主办单位", max_length=64, blank=True, help_text="留空表示不改变。")
+    then_lead = CodeField("主办单位", max_length=64, blank=True, help_text="留空表示不改变。")
     then_co_handlers = CodeListField("协办单位")
     then_whistle = models.BooleanField("街道吹哨", default=False)
     then_urgent = models.BooleanField("按紧急件办理", default=False)
@@ -284,7 +288,11 @@ class RulesetVersion(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name="发布人",
+        verbose_name="修改人",
+        help_text="写下这一版规则的人（所发布修订的作者）。",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="批准人"
     )
     content = models.JSONField("规则内容", help_text="发布时的派单规则与提级设置（rules.json 格式）。")
 

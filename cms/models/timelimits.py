@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from wagtail.admin.panels import FieldPanel, FieldRowPanel
+from wagtail.models import DraftStateMixin, LockableMixin, RevisionMixin, WorkflowMixin
 
 
 class RequestType(models.TextChoices):
@@ -20,7 +21,9 @@ class Urgency(models.TextChoices):
     URGENT = "urgent", "紧急"
 
 
-class TimeLimitRule(models.Model):
+class TimeLimitRule(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, models.Model):
+    """Deadlines follow these rows: edits are drafts until another person approves them."""
+
     request_type = models.CharField("诉求类型", max_length=8, choices=RequestType.choices)
     urgency = models.CharField("紧急程度", max_length=8, choices=Urgency.choices)
     ack_hours = models.PositiveIntegerField("报到时限（小时）", help_text="派单后按自然小时连续计算。")

@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "api",
     "portal",
     "ops",
+    "intake",
+    "notify",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -131,6 +133,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
+# Chinese for the Wagtail and Django strings their own catalogues leave out (locale/, compiled .mo committed).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -184,11 +188,29 @@ WAGTAIL_USER_TIME_ZONES = ["Asia/Shanghai"]
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILADMIN_USER_LOGIN_FORM = "cms.forms.AdminLoginForm"
 
+# Four eyes on routing configuration: nobody approves their own change unless this is on (one-person office).
+CMS_ALLOW_SELF_APPROVAL = env_bool("CMS_ALLOW_SELF_APPROVAL", False)
+
 # Where the reference data of the demo district lives inside the project.
 REFERENCE_DATA_DIR = BASE_DIR / "data" / "jinan"
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@governance.local")
+
+# Notices (notify/): backends per channel; SMS through Aliyun when its key is set, else the console.
+ALIYUN_SMS_ACCESS_KEY_ID = os.environ.get("ALIYUN_SMS_ACCESS_KEY_ID", "")
+ALIYUN_SMS_ACCESS_KEY_SECRET = os.environ.get("ALIYUN_SMS_ACCESS_KEY_SECRET", "")
+ALIYUN_SMS_SIGN_NAME = os.environ.get("ALIYUN_SMS_SIGN_NAME", "")
+ALIYUN_SMS_ENDPOINT = os.environ.get("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+# Notice kind → the template code registered with the provider, e.g. "case_received=SMS_1,case_resolved=SMS_2".
+NOTIFY_SMS_TEMPLATES = dict(item.split("=", 1) for item in env_list("NOTIFY_SMS_TEMPLATES") if "=" in item)
+NOTIFY_BACKENDS = {
+    "sms": "notify.backends.sms.AliyunSmsBackend"
+    if ALIYUN_SMS_ACCESS_KEY_ID
+    else "notify.backends.sms.ConsoleSmsBackend"
+}
+# Where residents open their case (the rating link in SMS).
+NOTIFY_SITE_URL = os.environ.get("NOTIFY_SITE_URL", WAGTAILADMIN_BASE_URL)
 
 GRAPHENE = {"SCHEMA": "api.schema.schema"}
 

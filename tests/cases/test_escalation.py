@@ -18,6 +18,8 @@ from cases.escalation import escalate_if_overdue, escalation_facts, level_for, s
 from cases.models import Assignment, Case, CaseEvent, Escalation, EventKind, Notification
 from cases.tasks import check_case_deadlines
 from cms.models import StaffRole
+from notify.models import Notice
+from notify.services import deliver
 
 from .conftest import at
 from .factories import StaffMemberFactory, UserFactory
@@ -149,8 +151,12 @@ def test_escalation_email_goes_after_commit(gas_case, django_capture_on_commit_c
     StaffMemberFactory(
         role=StaffRole.ALLEY_CHIEF, name="巷长孔", alley=gas_case.alley, user=UserFactory(username="alleychief")
     )
+    earlier = list(Notice.objects.values_list("pk", flat=True))  # the dispatch notice of the fixture
     with django_capture_on_commit_callbacks(execute=True):
         escalate_if_overdue(gas_case.pk, at(2026, 10, 11, 0, 0, 0))
+    assert mail.outbox == []  # the task worker sends it, not the request
+    for notice_id in Notice.objects.filter(channel="email").exclude(pk__in=earlier).values_list("pk", flat=True):
+        deliver(notice_id)
     ticket = gas_case.ticket_number
     assert sorted((m.to[0], m.subject) for m in mail.outbox) == [
         ("alleychief@example.org", f"[{ticket}] 工单{ticket}已提级至第1级“巷长协调”，请巷长督促处置。"),
