@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "cases",
     "search",
     "api",
+    "open311",
     "portal",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
