@@ -65,6 +65,7 @@ demo: migrate
 	$(PY) manage.py ensure_admin
 	$(PY) manage.py import_reference
 	$(PY) manage.py seed_calendar
+	$(PY) manage.py setup_notices
 	$(PY) manage.py search_index --rebuild
 
 run: demo

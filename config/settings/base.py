@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "search",
     "api",
     "open311",
+    "notices",
     "portal",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
