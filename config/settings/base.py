@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "api",
     "open311",
     "notices",
+    "hotspots",
     "portal",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
