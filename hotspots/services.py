@@ -24,12 +24,11 @@ from cases.models import Case, Channel
 from cases.permissions import Actor, can_dispatch
 from cms.models import Alley, Grid, RequestCategory
 
-from .detection import DetectorConfig, Signal, Timeline
+from .detection import DetectorConfig, Signal, Timeline, most_specific
 from .models import Hotspot, HotspotLevel, HotspotStatus
 
 logger = logging.getLogger(__name__)
 
-LEVEL_ORDER = (HotspotLevel.ADDRESS, HotspotLevel.ALLEY, HotspotLevel.GRID)
 EXCERPTS = 3
 EXCERPT_CHARS = 60
 
@@ -78,23 +77,6 @@ def _reports(now: datetime, config: DetectorConfig) -> list[_Report]:
     return [_Report(t, at, cat, grid, alley or "", address or "") for t, at, cat, grid, alley, address in rows]
 
 
-def _most_specific(signals: list[Signal], parents: dict[tuple[str, str], tuple[str, str]]) -> list[Signal]:
-    """Drop a grid or alley signal when a finer one of the same category lies inside it."""
-    covered: set[tuple[str, str, str]] = set()
-    kept = []
-    for level in LEVEL_ORDER:
-        for signal in (s for s in signals if s.level == level):
-            if (signal.level, signal.area, signal.category) in covered:
-                continue
-            kept.append(signal)
-            grid, alley = parents.get((signal.level, signal.area), ("", ""))
-            if alley:
-                covered.add((HotspotLevel.ALLEY, alley, signal.category))
-            if grid:
-                covered.add((HotspotLevel.GRID, grid, signal.category))
-    return kept
-
-
 @transaction.atomic
 def scan(*, now: datetime | None = None, config: DetectorConfig | None = None) -> ScanResult:
     """Open or refresh a hotspot per signal; expire open ones quiet for a whole window. Idempotent."""
@@ -112,7 +94,7 @@ def scan(*, now: datetime | None = None, config: DetectorConfig | None = None) -
         parents.setdefault((HotspotLevel.ALLEY, r.alley), (r.grid, ""))
         if r.at >= start:
             recent_keys.update((level, area, r.category) for level, area in areas if area)
-    signals = _most_specific(timeline.signals(now, keys=sorted(recent_keys)), parents)
+    signals = most_specific(timeline.signals(now, keys=sorted(recent_keys)), parents)
 
     result = ScanResult()
     open_hotspots = {

@@ -23,7 +23,7 @@ def hotspot(outbreak):  # noqa: F811
 def test_screen_lists_and_acts(admin_client_zh, hotspot):
     html = admin_client_zh.get("/admin/hotspots/").content.decode()
     assert f'data-hotspot="{hotspot.pk}"' in html
-    assert "下水道堵塞与污水外溢" in html and "<strong>3</strong> 件" in html
+    assert "下水道堵塞与污水外溢" in html and "<strong>4</strong> 件" in html
     assert "未诉先办 · 诉求热点" in admin_client_zh.get("/admin/").content.decode()
     with time_machine.travel(NOW, tick=False):
         response = admin_client_zh.post(f"/admin/hotspots/{hotspot.pk}/act/", {"note": "转为主动工单"})

@@ -51,7 +51,7 @@ def report(address: str, at: datetime, category: str = "cat-drain-sewer", text: 
 
 @pytest.fixture
 def outbreak(reference_data):
-    for hours in (2, 6, 11):
+    for hours in (2, 6, 11, 13):
         report(HOME, NOW - timedelta(hours=hours))
     report(NEIGHBOUR, NOW - timedelta(hours=3))
     report(HOME, NOW - timedelta(hours=4), category="cat-city-garbage", text="垃圾没人清")
@@ -61,10 +61,10 @@ def test_scan_opens_one_hotspot_at_the_most_specific_level(outbreak):
     result = scan(now=NOW)
     [hotspot] = result.opened
     assert (hotspot.level, hotspot.area_key, hotspot.category.code) == ("address", HOME, "cat-drain-sewer")
-    assert (hotspot.count, hotspot.address, hotspot.grid.code) == (3, HOME, "grid-furongli-02")
+    assert (hotspot.count, hotspot.address, hotspot.grid.code) == (4, HOME, "grid-furongli-02")
     assert hotspot.area_label == HOME and hotspot.alley.code == "al-furongjie"
-    assert len(hotspot.tickets) == 3
-    assert hotspot.expected == pytest.approx(0.1) and hotspot.p_value < 0.001
+    assert len(hotspot.tickets) == 4
+    assert hotspot.expected == pytest.approx(0.1) and hotspot.p_value < 1e-5
 
 
 def test_rescans_refresh_then_expire(outbreak):
@@ -79,7 +79,7 @@ def test_rescans_refresh_then_expire(outbreak):
 def test_busy_places_need_more_than_their_usual_level(reference_data):
     for day in range(1, 28):  # a sewer complaint every day for four weeks at this address
         report(HOME, NOW - timedelta(days=day, hours=3))
-    for hours in (2, 6, 11):
+    for hours in (2, 6, 11, 13):
         report(HOME, NOW - timedelta(hours=hours))
     assert scan(now=NOW).opened == []
 
@@ -90,7 +90,7 @@ def test_supervisor_turns_a_hotspot_into_a_routed_proactive_case(outbreak):
     case = act(hotspot.pk, actor=supervisor, note="组织排查", now=NOW)
     assert case.channel == Channel.PROACTIVE
     assert (case.reporter_name, case.reporter_phone) == ("", "")
-    head = f"未诉先办：{HOME}近24小时收到3件“下水道堵塞与污水外溢”诉求（常态约0.1件），请主动排查处置。"
+    head = f"未诉先办：{HOME}近24小时收到4件“下水道堵塞与污水外溢”诉求（常态约0.1件），请主动排查处置。"
     assert case.text.startswith(head)
     assert SEWER_TEXT in case.text and "王某" not in case.text
     assert case.category.code == "cat-drain-sewer" and case.status == CaseStatus.DISPATCHED
@@ -122,4 +122,4 @@ def test_proactive_cases_do_not_feed_the_detector(outbreak):
     act(hotspot.pk, actor=actor_for(staff_user(StaffRole.SUPERVISOR, "dubanren")), now=NOW)
     Hotspot.objects.all().delete()
     [again] = scan(now=NOW + timedelta(minutes=5)).opened
-    assert again.count == 3
+    assert again.count == 4
