@@ -74,6 +74,7 @@ run: demo
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(PY) manage.py db_worker --interval 1 & \
 	  $(PY) manage.py escalate_overdue --every 60 & \
+	  $(PY) manage.py detect_hotspots --every 900 & \
 	  $(PY) manage.py runserver --noreload $(HOST):$(PORT) & \
 	  wait
 

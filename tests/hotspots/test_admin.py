@@ -47,3 +47,14 @@ def test_refused_without_dispatch_permission(client, django_user_model, hotspot)
     assert client.get("/admin/hotspots/").status_code == 302
     assert client.post(f"/admin/hotspots/{hotspot.pk}/act/").status_code == 302
     assert Hotspot.objects.get().status == HotspotStatus.OPEN
+
+
+def test_detect_command_reports_what_it_found(hotspot, capsys):
+    from django.core.management import call_command
+
+    Hotspot.objects.all().delete()
+    with time_machine.travel(NOW, tick=False):
+        call_command("detect_hotspots")
+    out = capsys.readouterr().out
+    assert f"新热点：{Hotspot.objects.get()}" in out
+    assert out.strip().endswith("完成：新发现 1，仍在持续 0，已回落 0。")
