@@ -26,6 +26,7 @@ from cases.errors import CaseError, CaseValidationError
 from cases.escalation import local_zone
 from cases.models import Assignment, Case, CaseEvent, CaseStatus, Channel, EventKind, UnitKind
 from cases.stages import public_text
+from cms.geo import gcj02_to_wgs84
 from cms.models import RequestCategory, RequestType, RulesetVersion
 
 from .models import Open311Request
@@ -34,6 +35,7 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 MAX_DESCRIPTION = 4000
 MAX_MEDIA_URL = 1000
 MAX_IDS = 100
+COORDINATE_SYSTEMS = ("wgs84", "gcj02")  # an extension: the spec assumes WGS-84
 CLOSED_STATUSES = frozenset({CaseStatus.RESOLVED, CaseStatus.CALLBACK, CaseStatus.CLOSED, CaseStatus.MERGED})
 WAITING_STATUSES = frozenset({CaseStatus.RECEIVED, CaseStatus.PENDING_DISPATCH})
 # Free texts written by staff reach the resident's own page; strangers get the stage in fixed words.
@@ -201,6 +203,11 @@ def _point(form: Mapping[str, Any]) -> dict[str, float] | None:
         raise Open311Error(400, "lat 和 long 须同时提供，且为 WGS-84 十进制度数。") from None
     if not (-90 <= point["lat"] <= 90 and -180 <= point["lng"] <= 180):
         raise Open311Error(400, "lat 应在 ±90 以内，long 应在 ±180 以内。")
+    system = _form_value(form, "coordinate_system", 8).lower() or "wgs84"
+    if system not in COORDINATE_SYSTEMS:
+        raise Open311Error(400, "coordinate_system 只能是 wgs84 或 gcj02（高德、腾讯地图和微信小程序的坐标）。")
+    if system == "gcj02":
+        point["lat"], point["lng"] = gcj02_to_wgs84(point["lat"], point["lng"])
     return point
 
 

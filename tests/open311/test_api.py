@@ -322,3 +322,18 @@ def test_anonymous_reads_are_rate_limited(client, reference_data):
     with override_settings(GRAPHQL_ANONYMOUS_RATE_LIMIT="2/m"):
         statuses = [client.get(f"{BASE}/services.json", REMOTE_ADDR="10.1.2.3").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
+
+
+def test_gcj02_points_are_stored_as_wgs84(client, app_key, clock):
+    from cms.geo import wgs84_to_gcj02
+
+    lat, lng = wgs84_to_gcj02(36.6574, 117.013757)
+    fields = {"address_string": "", "lat": f"{lat:.7f}", "long": f"{lng:.7f}", "description": "垃圾堆积"}
+    assert post(client, app_key, coordinate_system="gcj02", **fields).status_code == 201
+    case = Case.objects.get()
+    assert (round(case.lat, 6), round(case.lng, 6)) == (36.6574, 117.013757)
+    assert case.grid.code == "grid-furongli-01"
+    bad = post(client, app_key, coordinate_system="bd09", **fields)
+    assert body(bad) == [
+        {"code": 400, "description": "coordinate_system 只能是 wgs84 或 gcj02（高德、腾讯地图和微信小程序的坐标）。"}
+    ]
