@@ -201,7 +201,8 @@ def proactive_text(hotspot: Hotspot, cases: list[Case]) -> str:
         f"未诉先办：{hotspot.area_label}近{hotspot.window_hours}小时收到{hotspot.count}件"
         f"“{hotspot.category.name}”诉求（常态约{hotspot.expected:.1f}件），请主动排查处置。"
     )
-    excerpts = [c.text.strip().replace("\n", " ")[:EXCERPT_CHARS] for c in cases[:EXCERPTS]]
+    distinct = dict.fromkeys(c.text.strip().replace("\n", " ")[:EXCERPT_CHARS] for c in cases)
+    excerpts = list(distinct)[:EXCERPTS]
     return head + ("居民反映摘录：" + "；".join(excerpts) if excerpts else "")
 
 
