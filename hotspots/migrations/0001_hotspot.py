@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('cases', '0005_hotspot'),
+        ('cases', '0005_case_channel_proactive'),
         ('cms', '0005_working_calendar_versions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
