@@ -66,6 +66,7 @@ demo: migrate
 	$(PY) manage.py import_reference --only-if-empty
 	$(PY) manage.py ensure_staff_accounts --demo
 	$(PY) manage.py seed_calendar
+	$(PY) manage.py setup_notices
 	$(PY) manage.py search_index --rebuild
 
 run: demo

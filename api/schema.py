@@ -5,12 +5,15 @@ import graphene
 from api.cases.mutations import CaseMutations
 from api.cases.queries import CaseQueries
 from api.content.queries import ContentQueries
+from api.notices.queries import NoticeQueries
 from api.regions.queries import RegionQueries
 from api.search.queries import SearchQueries
 from api.services.queries import ServiceQueries
 
 
-class Query(ServiceQueries, ContentQueries, RegionQueries, SearchQueries, CaseQueries, graphene.ObjectType):
+class Query(
+    ServiceQueries, ContentQueries, RegionQueries, SearchQueries, CaseQueries, NoticeQueries, graphene.ObjectType
+):
     """济南市历下区城乡社区治理平台开放接口：服务事项、政策、区划网格、搜索与诉求。"""
 
     ping = graphene.String(required=True, description="健康检查：返回 pong。")

@@ -62,6 +62,7 @@ class Channel(models.TextChoices):
     WEB = "web", "网站"
     APP = "app", "移动应用/小程序"
     GRID = "grid", "网格员上报"
+    PROACTIVE = "proactive", "主动发现（未诉先办）"
 
 
 class Satisfaction(models.TextChoices):

@@ -21,7 +21,6 @@ from .handlers import deciders, roles_for_handler
 from .models import Assignment, Case, Escalation, Notification, UnitKind
 
 
-
 def _staff_for_role(case: Case, role: str, assignments: Sequence[Assignment]) -> Q | None:
     """The filter for staff of ``role`` responsible for this case's area, or None if the area is unknown."""
     if role in (StaffRole.GRID_WORKER, StaffRole.GRID_LEADER):

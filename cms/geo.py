@@ -83,3 +83,56 @@ def bounding_box(lat: float, lng: float, radius_m: float) -> tuple[float, float,
     cos_lat = max(math.cos(math.radians(lat)), 1e-6)
     dlng = min(180.0, dlat / cos_lat)
     return lat - dlat, lat + dlat, lng - dlng, lng + dlng
+
+
+# --------------------------------------------------------------------------- GCJ-02 (火星坐标)
+
+_A = 6378245.0  # the Krasovsky ellipsoid GCJ-02 is defined on
+_EE = 0.00669342162296594323
+
+
+def _outside_china(lat: float, lng: float) -> bool:
+    return not (0.8293 <= lat <= 55.8271 and 72.004 <= lng <= 137.8347)
+
+
+def _delta(lat: float, lng: float) -> tuple[float, float]:
+    x, y = lng - 105.0, lat - 35.0
+    d_lat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
+    d_lat += (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+    d_lat += (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
+    d_lat += (160.0 * math.sin(y / 12.0 * math.pi) + 320 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0
+    d_lng = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
+    d_lng += (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+    d_lng += (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
+    d_lng += (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0
+    rad = lat / 180.0 * math.pi
+    magic = 1 - _EE * math.sin(rad) ** 2
+    d_lat = (d_lat * 180.0) / ((_A * (1 - _EE)) / (magic * math.sqrt(magic)) * math.pi)
+    d_lng = (d_lng * 180.0) / (_A / math.sqrt(magic) * math.cos(rad) * math.pi)
+    return d_lat, d_lng
+
+
+def wgs84_to_gcj02(lat: float, lng: float) -> tuple[float, float]:
+    """The offset Chinese map SDKs (高德, 腾讯, WeChat's ``gcj02``) apply; none outside China."""
+    if _outside_china(lat, lng):
+        return lat, lng
+    d_lat, d_lng = _delta(lat, lng)
+    return lat + d_lat, lng + d_lng
+
+
+def gcj02_to_wgs84(lat: float, lng: float) -> tuple[float, float]:
+    """WGS-84 for a GCJ-02 point, by fixed-point iteration (< 1 cm after a few rounds).
+
+    We store WGS-84 everywhere (grid boundaries, case points); partner apps that read positions
+    from a Chinese map SDK send GCJ-02, which is several hundred metres off in Jinan.
+    """
+    if _outside_china(lat, lng):
+        return lat, lng
+    wgs_lat, wgs_lng = lat, lng
+    for _ in range(30):
+        gcj_lat, gcj_lng = wgs84_to_gcj02(wgs_lat, wgs_lng)
+        err_lat, err_lng = gcj_lat - lat, gcj_lng - lng
+        wgs_lat, wgs_lng = wgs_lat - err_lat, wgs_lng - err_lng
+        if abs(err_lat) < 1e-9 and abs(err_lng) < 1e-9:
+            break
+    return wgs_lat, wgs_lng

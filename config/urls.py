@@ -15,6 +15,8 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("graphql/", graphql_view, name="graphql"),
+    path("open311/v2/", include("open311.urls")),
+    path("notices/", include("notices.urls")),
     path("", include("portal.urls")),
 ]
 

@@ -20,6 +20,7 @@ class WebhookEvent(models.TextChoices):
     CASE_ACKNOWLEDGED = "case.acknowledged", "部门报到"
     CASE_ESCALATED = "case.escalated", "提级督办"
     CASE_RESOLVED = "case.resolved", "办结"
+    NOTICE_PUBLISHED = "notice.published", "通知公告发布"
 
 
 class WebhookSubscription(models.Model):

@@ -48,7 +48,7 @@ def _subscriptions(event: str, departments: frozenset[str] | None) -> list[Webho
 
 def emit(
     event: str | WebhookEvent,
-    case: Any,
+    case: Any | None,
     *,
     departments: Iterable[str] | None = None,
     data: Mapping[str, Any] | None = None,
@@ -65,9 +65,9 @@ def emit(
         "id": str(uuid.uuid4()),
         "event": event.value,
         "occurredAt": timezone.localtime().isoformat(),
+        # An event about something other than a case (a notice) carries only its ``data``.
         "data": {
-            "ticketNumber": ticket,
-            "status": str(getattr(case, "status", "") or ""),
+            **({"ticketNumber": ticket, "status": str(getattr(case, "status", "") or "")} if case is not None else {}),
             **json.loads(json.dumps(dict(data or {}), cls=DjangoJSONEncoder)),
         },
     }

@@ -55,5 +55,25 @@ def case_event_saved(sender: Any, instance: CaseEvent, created: bool, raw: bool 
         logger.exception("could not record webhook %s for case %s", event, case.ticket_number)
 
 
+def notice_published(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """Each publish of a notice (also a correction) is one ``notice.published`` event."""
+    if not WebhookSubscription.objects.filter(active=True).exists():
+        return
+    from api.notices.types import notice_payload
+
+    from . import emit
+
+    try:
+        with transaction.atomic():
+            emit(WebhookEvent.NOTICE_PUBLISHED, None, data=notice_payload(instance))
+    except Exception:
+        logger.exception("could not record webhook notice.published for page %s", instance.pk)
+
+
 def connect() -> None:
+    from wagtail.signals import page_published
+
+    from notices.models import NoticePage
+
     post_save.connect(case_event_saved, sender=CaseEvent, dispatch_uid="api.webhooks.case_event_saved")
+    page_published.connect(notice_published, sender=NoticePage, dispatch_uid="api.webhooks.notice_published")

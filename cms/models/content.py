@@ -20,7 +20,7 @@ class HomePage(Page):
     hotline = models.CharField("服务热线", max_length=32, default="12345")
 
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("hotline")]
-    subpage_types = ["cms.ServiceIndexPage", "cms.PolicyIndexPage"]
+    subpage_types = ["cms.ServiceIndexPage", "cms.PolicyIndexPage", "notices.NoticeIndexPage"]
     max_count = 1
 
     class Meta:

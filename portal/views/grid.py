@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from ..addresses import grid_contacts, nearby_addresses, suggest_addresses
 from ..forms import GridLookupForm
+from ..maps import grid_map
 
 MAX_PREFIX_CHARS = 64
 
@@ -21,6 +22,7 @@ def grid_lookup(request: HttpRequest) -> HttpResponse:
         address = form.cleaned_data["address"]
         contacts = grid_contacts(address)
         context["contacts"] = contacts
+        context["grid_map"] = grid_map(contacts.grid) if contacts else None
         if contacts is None:
             context["nearby"] = nearby_addresses(address)
     return render(request, "portal/grid.html", context)

@@ -31,6 +31,7 @@ READ_CONTENT = {
     "requestTypes": "{ requestTypes { type } }",
     "gridLookup": '{ gridLookup(address: "历下区泉城路街道芙蓉街2号") { matchedBy } }',
     "search": '{ search(query: "低保") { total } }',
+    "notices": "{ notices { title } }",
 }
 
 SUBMIT_CASES = {

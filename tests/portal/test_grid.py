@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from cms.models import StaffMember
+from cms.models import Grid, StaffMember
 
 from .conftest import ADDRESS
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def test_found_grid_lists_leader_and_workers_with_masked_phones(client, site, django_assert_max_num_queries):
     client.get("/grid/", {"address": ADDRESS})
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(5):  # address, staff, site, the grid's notices, the map's grids
         response = client.get("/grid/", {"address": " 历下区泉城路街道芙蓉街１６号 "})
     html = response.content.decode()
     result = html.split('data-testid="grid-result"')[1].split("</section>")[0]
@@ -65,3 +65,18 @@ def test_address_suggestions(client, site):
     starts = client.get("/address/suggest/", {"q": "历下区泉城路街道芙蓉街16"}).json()["suggestions"]
     assert starts[0] == {"text": ADDRESS}
     assert client.get("/address/suggest/", {"q": ""}).json() == {"query": "", "suggestions": []}
+
+
+def test_found_grid_is_drawn_among_its_community_without_tiles(client, site):
+    html = client.get("/grid/", {"address": ADDRESS}).content.decode()
+    figure = html.split('data-testid="grid-map"')[1].split("</figure>")[0]
+    drawn = re.findall(r'<polygon points="([^"]+)" class="(current|other)" data-grid="([\w-]+)">', figure)
+    community = Grid.objects.get(code="grid-furongli-02").community.grids.exclude(boundary__isnull=True)
+    assert sorted(code for _, _, code in drawn) == sorted(community.values_list("code", flat=True))
+    assert [code for _, kind, code in drawn if kind == "current"] == ["grid-furongli-02"]
+    assert drawn[-1][2] == "grid-furongli-02"  # on top
+    for points, _, _ in drawn:
+        for pair in points.split():
+            x, y = map(float, pair.split(","))
+            assert 0 <= x <= 320 and y >= 0
+    assert "<figcaption" in figure and "<img" not in figure and "http" not in figure

@@ -56,6 +56,7 @@ def test_layout_landmarks(client, site):
         ("/submit/", "提交诉求"),
         ("/track/", "查询进度"),
         ("/grid/", "找网格员"),
+        ("/notices/", "通知公告"),
     ]
     assert '<a href="/track/" aria-current="page">查询进度</a>' in html
     assert "<footer" in html and "12345" in html.split("<footer")[1]

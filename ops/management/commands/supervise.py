@@ -21,9 +21,13 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=4, help="每个工作进程的线程数（默认 4）")
         parser.add_argument("--task-workers", type=int, default=1, help="后台任务进程数（默认 1）")
         parser.add_argument("--sweep-every", type=int, default=60, help="时限巡检间隔秒数（默认 60；0 表示不启动）")
+        parser.add_argument(
+            "--hotspots-every", type=int, default=900, help="未诉先办热点扫描间隔秒数（默认 900；0 表示不启动）"
+        )
 
-    def handle(self, *args, bind: str, web_workers: int, threads: int, task_workers: int, sweep_every: int, **options):
-        if min(web_workers, threads) < 1 or task_workers < 0 or sweep_every < 0:
+    def handle(self, *args, bind: str, web_workers: int, threads: int, task_workers: int, sweep_every: int,
+               hotspots_every: int = 900, **options):  # fmt: skip
+        if min(web_workers, threads) < 1 or task_workers < 0 or min(sweep_every, hotspots_every) < 0:
             raise CommandError("进程数和线程数必须为正整数，任务进程数和巡检间隔不能为负数。")
         env = dict(os.environ)
         env["DJANGO_SETTINGS_MODULE"] = os.environ["DJANGO_SETTINGS_MODULE"]  # what manage.py runs with
@@ -40,4 +44,7 @@ class Command(BaseCommand):
         children += [Child(f"后台任务进程 {i + 1}", worker, env) for i in range(task_workers)]
         if sweep_every:
             children.append(Child("时限巡检", [*manage, "escalate_overdue", "--every", str(sweep_every)], env))
+        if hotspots_every:
+            scan = [*manage, "detect_hotspots", "--every", str(hotspots_every)]
+            children.append(Child("未诉先办热点扫描", scan, env))
         Supervisor(children).run()
