@@ -11,10 +11,10 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
-from api import ratelimit
-from api.auth import client_ip
 from api.conf import api_setting
 from api.models import PartnerKey
+from traffic import ratelimit
+from traffic.clients import client_ip
 
 from . import services
 from .formats import render, render_error
