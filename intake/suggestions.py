@@ -15,6 +15,8 @@ from django.utils import timezone
 from cases.duplicates import find_duplicates
 from cms.lookup import grid_for_address, grid_for_point
 from rules.loader import live_config
+from rules.matching import KeywordHit
+from rules.understanding import understand
 
 MAX_SUGGESTIONS = 3
 
@@ -35,13 +37,31 @@ class UrgencyHint:
 
 
 def suggest_categories(text: str, limit: int = MAX_SUGGESTIONS) -> list[CategorySuggestion]:
-    """Leaf categories the text points to, best first.
+    """Leaf categories the text points to, best first, with the same understanding routing uses.
 
-    Keyword evidence only: each leaf's confidence is its share of the matched keyword characters,
+    With a trained classifier (``rules.understanding``) the confidence is the classifier's calibrated
+    probability, keywords included as evidence; without one, keyword evidence alone decides.
+    """
+    config = live_config()
+    hits = config.matcher.find(text or "")
+    if config.text_model is None:
+        return _keyword_suggestions(hits, limit)
+    reading = understand(text or "", hits, config)
+    words = {code: [h.keyword for h in hits if h.leaf.code == code] for code in reading.suggestions}
+    for code, evidence in reading.evidence.items():
+        words.setdefault(code, []).extend(w for w in evidence if w not in words[code])
+    out = []
+    for code, score in zip(reading.suggestions[:limit], reading.suggestion_scores, strict=False):
+        leaf = config.leaves[code]
+        out.append(CategorySuggestion(code, leaf.name, leaf.parent_name, round(score, 2), tuple(words.get(code, ()))))
+    return out
+
+
+def _keyword_suggestions(hits: Sequence[KeywordHit], limit: int) -> list[CategorySuggestion]:
+    """Keyword evidence only: each leaf's confidence is its share of the matched keyword characters,
     scaled by how much evidence there is at all (one short hit is a weak guess). The leaf the routing
     rules would pick (the leftmost hit) ranks first on ties.
     """
-    hits = live_config().matcher.find(text or "")
     if not hits:
         return []
     weight: dict[str, int] = {}
@@ -69,12 +89,13 @@ def suggest_categories(text: str, limit: int = MAX_SUGGESTIONS) -> list[Category
 
 
 def urgency_hint(text: str) -> UrgencyHint:
-    """Urgent when the text holds an urgent keyword of any category (gas smell, fire, someone trapped…)."""
-    cues = []
-    for hit in live_config().matcher.find(text or ""):
-        if hit.is_urgent_keyword and hit.keyword not in cues:
-            cues.append(hit.keyword)
-    return UrgencyHint(bool(cues), tuple(cues))
+    """Urgent as routing would judge it: urgent keywords where danger is stated as happening now
+    (not in 万一/担心/以前 clauses), or the classifier's urgency signal, with the words behind it."""
+    config = live_config()
+    hits = config.matcher.find(text or "")
+    reading = understand(text or "", hits, config)
+    cues = list(dict.fromkeys([*reading.urgent_keywords, *reading.urgent_cues]))
+    return UrgencyHint(bool(cues) or reading.urgent_signal, tuple(cues))
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
-"""The one door for sending a text message. The lead wires the notification app's sender here.
+"""The one door for sending an area notice by text message.
 
 ``NOTICES_SMS_BACKEND`` names a callable ``(phone, text) -> None`` that raises on failure. The
-default only logs (development has no SMS gateway); ``notices.sms.memory_backend`` keeps the
+default, ``notify_backend``, sends through the notification app's SMS channel (Aliyun when
+configured, the console in development); ``log_backend`` only logs; ``notices.sms.memory_backend`` keeps the
 messages in ``outbox`` for tests.
 """
 
@@ -22,7 +23,7 @@ class SmsError(Exception):
 
 
 def send_sms(phone: str, text: str) -> None:
-    backend = import_string(getattr(settings, "NOTICES_SMS_BACKEND", "notices.sms.log_backend"))
+    backend = import_string(getattr(settings, "NOTICES_SMS_BACKEND", "notices.sms.notify_backend"))
     backend(phone, text)
 
 
@@ -32,3 +33,15 @@ def log_backend(phone: str, text: str) -> None:
 
 def memory_backend(phone: str, text: str) -> None:
     outbox.append((phone, text))
+
+
+def notify_backend(phone: str, text: str) -> None:
+    """Through the notification app's SMS channel (Aliyun when configured, the console otherwise)."""
+    from notify.backends import DeliveryError, backend_for
+    from notify.models import Notice, NoticeChannel
+
+    notice = Notice(channel=NoticeChannel.SMS, address=phone, kind="area_notice", body=text)
+    try:
+        backend_for(NoticeChannel.SMS).send(notice)
+    except DeliveryError as error:
+        raise SmsError(str(error)) from error

@@ -39,6 +39,7 @@ class Understanding:
     category: str | None
     confidence: float
     suggestions: tuple[str, ...] = ()
+    suggestion_scores: tuple[float, ...] = ()  # the classifier's probability of each suggestion
     source: str = "none"  # "keyword", "classifier" or "none"
     urgent_signal: bool = False
     urgent_probability: float = 0.0
@@ -99,8 +100,10 @@ def understand(text: str, hits: Sequence[KeywordHit], config: RulesConfig) -> Un
     keyword_settled = best in boost
     bar = max(model.urgency_threshold, URGENT_OVER_KEYWORDS) if keyword_settled else model.urgency_threshold
     urgent = reading.urgent_probability >= bar
+    scores = tuple(round(float(probabilities[model.classes.index(code)]), 4) for code in suggestions)
     common: dict[str, Any] = {
         "suggestions": suggestions,
+        "suggestion_scores": scores,
         "urgent_signal": urgent,
         "urgent_probability": round(reading.urgent_probability, 4),
         "urgent_cues": reading.urgent_cues if urgent else (),
