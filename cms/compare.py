@@ -58,6 +58,13 @@ class BooleanComparison(DisplayComparison):
         return "是" if value else "否"
 
 
+class ThresholdComparison(DisplayComparison):
+    """A condition's threshold (the classifier's confidence): empty means the row does not test it."""
+
+    def show(self, value: Any) -> str:
+        return ANY if value is None else f"{value:g}"
+
+
 class LinesComparison(DisplayComparison):
     def show(self, value: Any) -> str:
         return "、".join(str(v) for v in value) if value else EMPTY
@@ -78,6 +85,7 @@ class CodeComparison(DisplayComparison):
 
 register_comparison_class(models.BooleanField, comparison_class=BooleanComparison)
 register_comparison_class(models.IntegerField, comparison_class=DisplayComparison)
+register_comparison_class(models.FloatField, comparison_class=ThresholdComparison)
 register_comparison_class(LinesField, comparison_class=LinesComparison)
 register_comparison_class(CodeListField, comparison_class=CodeListComparison)
 register_comparison_class(CodeField, comparison_class=CodeComparison)
