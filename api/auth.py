@@ -6,6 +6,7 @@ from django.http import HttpRequest
 
 from api.conf import api_setting
 from api.core.permissions import ApiClient
+from api.forwarded import client_address
 from api.models import PartnerKey
 
 
@@ -14,13 +15,9 @@ class InvalidKey(Exception):
 
 
 def client_ip(request: HttpRequest) -> str:
-    """REMOTE_ADDR, or the header a trusted proxy sets (``GRAPHQL_CLIENT_IP_HEADER``)."""
-    header = api_setting("GRAPHQL_CLIENT_IP_HEADER")
-    if header:
-        value = request.META.get(header, "")
-        if value:
-            return value.split(",")[0].strip()[:64]
-    return request.META.get("REMOTE_ADDR", "")[:64]
+    """REMOTE_ADDR, or what a trusted proxy (``GRAPHQL_TRUSTED_PROXIES``) forwarded in
+    ``GRAPHQL_CLIENT_IP_HEADER`` (``api.forwarded``)."""
+    return client_address(request.META, api_setting("GRAPHQL_CLIENT_IP_HEADER"), api_setting("GRAPHQL_TRUSTED_PROXIES"))
 
 
 def authenticate(request: HttpRequest) -> ApiClient:

@@ -277,8 +277,11 @@ class ApiGraphQLView(GraphQLView):
 
     @staticmethod
     def json_response(payload: Any, status: int) -> HttpResponse:
+        # A lone surrogate echoed from the input (e.g. in a validation message) becomes a JSON
+        # escape rather than an encoding failure.
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "backslashreplace")
         return HttpResponse(
-            json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+            body,
             status=status,
             content_type="application/json; charset=utf-8",
         )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .errors import CaseNotFound, CaseValidationError, FieldProblem
+from .input_safety import check_texts
 from .models import Case
 from .permissions import Actor
 from .services import find_case_for_resident, record_callback
@@ -46,6 +47,7 @@ def rate_case(
     tells a stranger that a ticket exists.
     """
     comment = str(comment or "").strip()
+    check_texts(("comment", "意见", comment))
     if len(comment) > MAX_COMMENT:
         raise CaseValidationError([FieldProblem("comment", "too_long", f"意见不能超过{MAX_COMMENT}字。")])
     case = find_case_for_resident(ticket_number, phone)

@@ -51,6 +51,7 @@ from .escalation import (
 )
 from .escalation import ladder_step as _ladder_step
 from .escalation import record_escalation as _record_escalation
+from .input_safety import check_texts, received_at_problem, received_at_window, text_problem
 from .locking import retry_when_locked
 from .models import (
     Acknowledgement,
@@ -190,8 +191,8 @@ def _clean_submission(sub: CaseSubmission, now: datetime) -> dict[str, Any]:
             received_at = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).strip())
             if timezone.is_naive(received_at):
                 received_at = received_at.replace(tzinfo=local_zone())
-            if received_at > now + timedelta(minutes=5):
-                problem("received_at", "in_future", "受理时间不能晚于当前时间。")
+            window = HandlingPolicy.load()
+            problems.extend(filter(None, [received_at_problem(received_at, now, **received_at_window(window))]))
         except (TypeError, ValueError):
             problem(
                 "received_at",
@@ -207,6 +208,7 @@ def _clean_submission(sub: CaseSubmission, now: datetime) -> dict[str, Any]:
                 photos.append(check_photo(upload))
             except PhotoRejected as exc:
                 problem("photos", exc.code, f"第{index}张照片：{exc.message}")
+    problems.extend(filter(None, (text_problem(value, f, label) for f, label, value in _texts(sub))))
     if problems:
         raise CaseValidationError(problems)
     return {
@@ -222,6 +224,15 @@ def _clean_submission(sub: CaseSubmission, now: datetime) -> dict[str, Any]:
         "received_at": received_at,
         "photos": photos,
     }
+
+
+def _texts(sub: CaseSubmission) -> tuple[tuple[str, str, Any], ...]:
+    return (
+        ("text", "诉求内容", sub.text),
+        ("address", "地址", sub.address),
+        ("reporter_name", "姓名", sub.reporter_name),
+        ("reporter_phone", "联系电话", sub.reporter_phone),
+    )
 
 
 def next_ticket_number(now: datetime) -> str:
@@ -713,6 +724,8 @@ def _require_running(case: Case, action: str) -> None:
 
 def _require_text(value: str, field_name: str, label: str, minimum: int = 2) -> str:
     text = str(value or "").strip()
+    if bad := text_problem(text, field_name, label):
+        raise CaseValidationError([bad])
     if len(text) < minimum:
         raise CaseValidationError([FieldProblem(field_name, "required", f"请填写{label}。")])
     if len(text) > TEXT_MAX:
@@ -895,6 +908,7 @@ def record_callback(
 
     Still 不满意 after re-handling (round 2 or later) opens a 督办单 when the policy says so.
     """
+    check_texts(("note", "回访记录", note))
     now = now or timezone.now()
     who = _actor(actor)
     with transaction.atomic():
@@ -934,6 +948,7 @@ def record_callback(
 
 @retry_when_locked
 def close(case: Case | int, *, actor: Any, note: str = "", now: datetime | None = None) -> Case:
+    check_texts(("note", "说明", note))
     now = now or timezone.now()
     who = _actor(actor)
     with transaction.atomic():
@@ -973,6 +988,7 @@ def redispatch(
     now: datetime | None = None,
 ) -> Case:
     """改派 a returned case to a new lead (and co-handlers); each new unit gets a fresh 报到 window."""
+    check_texts(("note", "说明", note))
     now = now or timezone.now()
     who = _actor(actor)
     with transaction.atomic():
@@ -1147,6 +1163,7 @@ def merge_case(
     stop; the existing case's ``repeat_count`` grows by the merged case and whatever had been
     merged into it (those follow the existing case too). ``into`` is a case, its id or its ticket number.
     """
+    check_texts(("note", "说明", note))
     now = now or timezone.now()
     who = _actor(actor)
     body = str(note or "").strip()[:MERGE_NOTE_MAX]

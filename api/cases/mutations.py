@@ -55,7 +55,9 @@ class SubmitCaseErrorCode(graphene.Enum):
     INVALID_PHONE = "invalid_phone"
     INVALID_KEY = "invalid_key"
     IN_FUTURE = "in_future"
+    OUT_OF_RANGE = "out_of_range"
     INVALID_DATETIME = "invalid_datetime"
+    INVALID_CHARACTERS = "invalid_characters"
     INVALID = "invalid"
 
     @property
@@ -69,7 +71,9 @@ class SubmitCaseErrorCode(graphene.Enum):
             "invalid_phone": "电话格式不正确",
             "invalid_key": "幂等键格式不正确",
             "in_future": "受理时间晚于当前时间",
+            "out_of_range": "受理时间早于允许补录的范围",
             "invalid_datetime": "时间格式不正确",
+            "invalid_characters": "含有控制字符或无效字符",
             "invalid": "其他无效输入",
         }[self.value]
 
@@ -183,6 +187,7 @@ class RateCaseErrorCode(graphene.Enum):
     NOT_FOUND = "not_found"
     INVALID_TRANSITION = "invalid_transition"
     TOO_LONG = "too_long"
+    INVALID_CHARACTERS = "invalid_characters"
     INVALID = "invalid"
 
     @property
@@ -191,6 +196,7 @@ class RateCaseErrorCode(graphene.Enum):
             "not_found": "工单号与电话不匹配",
             "invalid_transition": "工单当前状态不能评价",
             "too_long": "内容过长",
+            "invalid_characters": "含有控制字符或无效字符",
             "invalid": "其他无效输入",
         }[self.value]
 
@@ -249,6 +255,7 @@ class CaseActionErrorCode(graphene.Enum):
     ALREADY_ACKNOWLEDGED = "already_acknowledged"
     REQUIRED = "required"
     TOO_LONG = "too_long"
+    INVALID_CHARACTERS = "invalid_characters"
     INVALID = "invalid"
 
     @property
@@ -259,6 +266,7 @@ class CaseActionErrorCode(graphene.Enum):
             "already_acknowledged": "已报到",
             "required": "必填项为空",
             "too_long": "内容过长",
+            "invalid_characters": "含有控制字符或无效字符",
             "invalid": "其他无效输入",
         }[self.value]
 

@@ -33,6 +33,11 @@ GRAPHQL_CASE_LOOKUP_PER_TICKET_RATE_LIMIT = "20/h"
 # Behind a reverse proxy, the META key of the header it sets with the client address
 # (for example "HTTP_X_REAL_IP"); empty: REMOTE_ADDR.
 GRAPHQL_CLIENT_IP_HEADER = os.environ.get("GRAPHQL_CLIENT_IP_HEADER", "")
+# Only requests from these addresses or networks may name the client in that header; the client is
+# the rightmost address in it that is not one of these proxies.
+GRAPHQL_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("GRAPHQL_TRUSTED_PROXIES", "127.0.0.1,::1").split(",") if p.strip()
+]
 
 GRAPHQL_SEARCH_BACKEND = "search.services.service_backend"
 
