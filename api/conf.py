@@ -42,6 +42,8 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_BACKOFF_BASE_SECONDS": 30,
     "WEBHOOK_BACKOFF_MAX_SECONDS": 3600,
     "WEBHOOK_USER_AGENT": "jinan-governance-webhooks/1",
+    # Hosts that may receive webhooks over http or at private addresses (an intranet system).
+    "WEBHOOK_INTERNAL_HOSTS": [],
     # Turn the case timeline (``cases.CaseEvent``) into webhook events.
     "WEBHOOK_EMIT_ON_CASE_EVENTS": True,
 }

@@ -51,4 +51,7 @@ WEBHOOK_MAX_ATTEMPTS = 6
 WEBHOOK_BACKOFF_BASE_SECONDS = 30
 WEBHOOK_BACKOFF_MAX_SECONDS = 3600
 WEBHOOK_USER_AGENT = "jinan-governance-webhooks/1"
+# Webhooks go to https and public addresses only; hosts listed here (comma-separated) may be http
+# or private, e.g. an intranet hotline system.
+WEBHOOK_INTERNAL_HOSTS = [h.strip() for h in os.environ.get("WEBHOOK_INTERNAL_HOSTS", "").split(",") if h.strip()]
 WEBHOOK_EMIT_ON_CASE_EVENTS = True
