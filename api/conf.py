@@ -28,7 +28,6 @@ DEFAULTS: dict[str, Any] = {
     "GRAPHQL_ANONYMOUS_SCOPES": ["read_content"],
     "GRAPHQL_ANONYMOUS_RATE_LIMIT": "120/m",
     "GRAPHQL_CASE_LOOKUP_RATE_LIMIT": "10/m",
-    "GRAPHQL_CASE_LOOKUP_PER_TICKET_RATE_LIMIT": "20/h",
     "GRAPHQL_CLIENT_IP_HEADER": "",
     "GRAPHQL_TRUSTED_PROXIES": ["127.0.0.1", "::1"],
     # Search: a dotted path to a zero-argument callable returning an object with ``search()``.

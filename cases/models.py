@@ -104,6 +104,9 @@ class Case(models.Model):
     lng = models.FloatField("经度", null=True, blank=True)
     reporter_name = models.CharField("诉求人", max_length=64, blank=True)
     reporter_phone = models.CharField("联系电话", max_length=32, blank=True)
+    check_code = models.CharField(
+        "查询码", max_length=8, blank=True, editable=False, help_text="受理时随机生成；诉求人凭工单号和查询码查询进度。"
+    )
 
     category = models.ForeignKey(
         RequestCategory, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="诉求分类"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -72,6 +73,7 @@ from .notifications import Delivery, notify, notify_all, staff_for_handlers, sta
 from .permissions import SYSTEM, Actor, actor_for, acts_for, can_dispatch, visible_cases
 from .photos import MAX_PHOTOS, PhotoRejected, check_photo
 from .supervision import open_supervision
+from .tracking import new_check_code, normalize_code
 from .transitions import require_state
 
 __all__ = [
@@ -349,6 +351,7 @@ def _case_with_key(key: str) -> Case | None:
 def _store_received(data: dict[str, Any], actor: Actor, now: datetime) -> Case:
     case = Case.objects.create(
         ticket_number=next_ticket_number(now),
+        check_code=new_check_code(),
         idempotency_key=data["idempotency_key"],
         request_type=data["request_type"],
         channel=data["channel"],
@@ -1291,9 +1294,12 @@ def find_case_for_resident(ticket_number: str, phone: str) -> Case | None:
     """
     ticket = str(ticket_number or "").strip().upper()
     digits = re.sub(r"\D", "", str(phone or ""))
-    if not ticket or len(digits) < 6:
+    code = normalize_code(phone)  # the check code (查询码) proves it as well as the phone
+    if not ticket or (len(digits) < 6 and not code):
         return None
     case = Case.objects.select_related("merged_into__category").filter(ticket_number=ticket).first()
-    if case is None or re.sub(r"\D", "", case.reporter_phone) != digits:
+    if case is None:
         return None
-    return case
+    if code:
+        return case if case.check_code and secrets.compare_digest(case.check_code, code) else None
+    return case if re.sub(r"\D", "", case.reporter_phone) == digits else None

@@ -29,7 +29,6 @@ GRAPHQL_INTROSPECTION = _bool("GRAPHQL_INTROSPECTION", True)
 GRAPHQL_ANONYMOUS_SCOPES = ["read_content"]
 GRAPHQL_ANONYMOUS_RATE_LIMIT = os.environ.get("GRAPHQL_ANONYMOUS_RATE_LIMIT", "120/m")
 GRAPHQL_CASE_LOOKUP_RATE_LIMIT = "10/m"
-GRAPHQL_CASE_LOOKUP_PER_TICKET_RATE_LIMIT = "20/h"
 # Behind a reverse proxy, the META key of the header it sets with the client address
 # (for example "HTTP_X_REAL_IP"); empty: REMOTE_ADDR.
 GRAPHQL_CLIENT_IP_HEADER = os.environ.get("GRAPHQL_CLIENT_IP_HEADER", "")

@@ -185,6 +185,10 @@ GRAPHENE = {"SCHEMA": "api.schema.schema"}
 # Resident pages (portal/): attempts per client IP.
 PORTAL_SUBMIT_RATE_LIMIT = os.environ.get("PORTAL_SUBMIT_RATE_LIMIT", "10/m")
 PORTAL_TRACK_RATE_LIMIT = os.environ.get("PORTAL_TRACK_RATE_LIMIT", "10/m")
+# Failed case lookups (portal and API together, docs/adr/0006): per client, and per ticket for
+# clients that already failed there. A check code is never refused by these.
+RESIDENT_LOOKUP_CLIENT_FAILURES = os.environ.get("RESIDENT_LOOKUP_CLIENT_FAILURES", "10/h")
+RESIDENT_LOOKUP_TICKET_FAILURES = os.environ.get("RESIDENT_LOOKUP_TICKET_FAILURES", "5/h")
 
 LOGGING = {
     "version": 1,

@@ -8,10 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from api.auth import client_ip
 from api.cases.queries import case_queryset
-from api.conf import api_setting
-from api.ratelimit import Rate
-from cases import resident, services
+from cases import resident, services, tracking
 from cases.duplicates import already_reported, merged_notice, merged_summary, residents_reporting
 from cases.errors import CaseError, CaseValidationError
 from cases.models import Case, CaseStatus, Channel
@@ -80,7 +79,12 @@ def submit_done(request: HttpRequest) -> HttpResponse:
     reported = already_reported(
         category=case.category_id, address=case.address, lat=case.lat, lng=case.lng, now=case.received_at, exclude=case
     )
-    context = {"case": case, "already_reported": reported, "residents_reporting": residents_reporting(reported)}
+    context = {
+        "case": case,
+        "check_code": tracking.format_code(case.check_code),
+        "already_reported": reported,
+        "residents_reporting": residents_reporting(reported),
+    }
     return render(request, "portal/submit_done.html", context)
 
 
@@ -125,16 +129,15 @@ def track(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _track_page(request, form, None)
     ticket = form.cleaned_data["ticket_number"].strip().upper()
-    limited = throttle.hit(request, "track") or throttle.hit(
-        request,
-        "track",
-        # Shared with the API's lookups, so many phones cannot be tried on one ticket through either door.
-        bucket=f"case-ticket:{ticket}",
-        rate=Rate.parse(api_setting("GRAPHQL_CASE_LOOKUP_PER_TICKET_RATE_LIMIT")),
-    )
+    limited = throttle.hit(request, "track")
     if limited:
         return throttle.too_many(request, "track", limited)
-    case = services.find_case_for_resident(ticket, form.cleaned_data["phone"])
+    try:
+        # Failures count per client and per ticket, shared with the API's lookups (docs/adr/0006).
+        case = tracking.find_own_case(ticket, form.cleaned_data["phone"], client=f"ip:{client_ip(request)}")
+    except tracking.LookupRefused as refused:
+        form.add_error(None, refused.message)
+        return _track_page(request, form, None)
     if case is None:
         request.session.pop(SESSION_TRACK, None)
         form.add_error(None, NOT_FOUND_MESSAGE)
