@@ -72,6 +72,7 @@ from .models import (
 from .notifications import Delivery, notify, notify_all, staff_for_handlers, staff_for_unit, staff_for_units
 from .permissions import SYSTEM, Actor, actor_for, acts_for, can_dispatch, visible_cases
 from .photos import MAX_PHOTOS, PhotoRejected, check_photo
+from .repeats import repeat_history
 from .supervision import open_supervision
 from .tracking import new_check_code, normalize_code
 from .transitions import require_state
@@ -127,6 +128,8 @@ class CaseSubmission:
     idempotency_key: str | None = None
     received_at: datetime | str | None = None
     photos: Sequence[Any] = field(default_factory=tuple)
+    # Who handed it over (``key:…``, ``ip:…``, ``user:…``): the repeat signal caps each source.
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -225,6 +228,7 @@ def _clean_submission(sub: CaseSubmission, now: datetime) -> dict[str, Any]:
         "idempotency_key": key or None,
         "received_at": received_at,
         "photos": photos,
+        "source": str(sub.source or "")[:80],
     }
 
 
@@ -362,6 +366,7 @@ def _store_received(data: dict[str, Any], actor: Actor, now: datetime) -> Case:
         reporter_name=data["reporter_name"],
         reporter_phone=data["reporter_phone"],
         received_at=data["received_at"],
+        source=data["source"],
         status=S.RECEIVED,
     )
     for photo in data["photos"]:
@@ -382,27 +387,8 @@ def _store_received(data: dict[str, Any], actor: Actor, now: datetime) -> Case:
 
 
 def _history(case: Case) -> list[dict[str, Any]]:
-    """Earlier cases at exactly this address in the last 30 days, for the repeat rule."""
-    if not case.address:
-        return []
-    rows = (
-        Case.objects.filter(
-            address=case.address,
-            received_at__gte=case.received_at - timedelta(days=HISTORY_DAYS),
-            received_at__lt=case.received_at,
-        )
-        .exclude(pk=case.pk)
-        .values("address", "category__code", "received_at", "request_type")[:200]
-    )
-    return [
-        {
-            "address": r["address"],
-            "category": r["category__code"],
-            "received_at": timezone.localtime(r["received_at"], local_zone()).isoformat(),
-            "type": r["request_type"],
-        }
-        for r in rows
-    ]
+    """Earlier reports at exactly this address in the last 30 days, for the repeat rule (``cases.repeats``)."""
+    return repeat_history(case, HISTORY_DAYS)
 
 
 def routing_request(case: Case) -> dict[str, Any]:

@@ -161,6 +161,7 @@ class SubmitCase(ApiMutation):
             # Keys are per client, so one partner can never fetch another's case by guessing a key.
             idempotency_key=f"{get_client(info).identity}:{key}" if key else None,
             received_at=input.get("received_at"),
+            source=get_client(info).identity,
         )
         try:
             result = services.submit_case(submission)

@@ -26,7 +26,7 @@ NOT_FOUND_MESSAGE = "没有查到与该工单号和联系电话对应的诉求�
 RATEABLE = frozenset({CaseStatus.RESOLVED})
 
 
-def _submission(data: dict) -> services.CaseSubmission:
+def _submission(data: dict, source: str = "") -> services.CaseSubmission:
     has_point = data.get("lat") is not None and data.get("lng") is not None
     return services.CaseSubmission(
         request_type=data["request_type"],
@@ -39,6 +39,7 @@ def _submission(data: dict) -> services.CaseSubmission:
         # The web namespace keeps a page's random key apart from partners' keys.
         idempotency_key=f"web:{data['idempotency_key']}",
         photos=[data["photo"]] if data.get("photo") else [],
+        source=source,
     )
 
 
@@ -59,7 +60,7 @@ def submit(request: HttpRequest) -> HttpResponse:
         form = SubmitCaseForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                result = services.submit_case(_submission(form.cleaned_data))
+                result = services.submit_case(_submission(form.cleaned_data, f"ip:{client_ip(request)}"))
             except CaseError as error:
                 _add_problems(form, error)
             else:
