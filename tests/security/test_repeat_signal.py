@@ -3,6 +3,7 @@ intake there. The repeat rule counts distinct reporters, capped per source, from
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 
@@ -88,12 +89,15 @@ def test_distinct_sources_still_add_up():
     assert "route-repeat-complaint" in case.fired_rules
 
 
-def _timed_submit(n: int) -> tuple[int, float]:
+def _timed_submit(n: int) -> tuple[list[str], float]:
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
         submit(reporter_phone="13812345678", idempotency_key=f"bench-{n}")
         elapsed = time.perf_counter() - started
-    return len(queries), elapsed
+    # The same statements whatever the flood (savepoint names differ; the once-a-second check for new
+    # rules, ADR 0002, comes and goes with the clock).
+    statements = [re.sub(r"s\d+_x\d+", "sp", q["sql"].split(" WHERE ")[0].split(" SET ")[0][:80]) for q in queries]
+    return [s for s in statements if "cms_configstamp" not in s], elapsed
 
 
 def test_intake_cost_does_not_grow_with_the_cases_at_one_address(capsys):
