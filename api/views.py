@@ -34,7 +34,7 @@ from api.auth import InvalidKey, authenticate, client_ip
 from api.conf import api_setting
 from api.core.errors import ApiErrorCode
 from api.core.permissions import ApiClient
-from api.core.validation import limit_rules
+from api.core.validation import limit_rules, reject_unstorable_text
 
 logger = logging.getLogger("api.graphql")
 
@@ -268,7 +268,7 @@ class ApiGraphQLView(GraphQLView):
             context_value=request,
             variable_values=variables,
             operation_name=operation_name,
-            middleware=self.get_middleware(request),
+            middleware=[reject_unstorable_text, *(self.get_middleware(request) or [])],
             is_awaitable=_never_awaitable,
         )
         response: dict[str, Any] = {}
