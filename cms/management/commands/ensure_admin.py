@@ -9,6 +9,13 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 
+def _chinese(error: ValidationError) -> str:
+    """Django's zh-hans catalogue lacks the plural of the length message; say it ourselves."""
+    if error.code == "password_too_short":
+        return f"密码太短，至少需要 {error.params['min_length']} 个字符"
+    return "".join(error.messages).rstrip("。.")
+
+
 class Command(BaseCommand):
     help = (
         "若尚无超级管理员则创建一个（用户名取 ADMIN_USERNAME，默认 admin；"
@@ -26,9 +33,9 @@ class Command(BaseCommand):
             # The same validators as every password change (AUTH_PASSWORD_VALIDATORS).
             validate_password(password, User(username=username))
         except ValidationError as error:
+            reasons = "；".join(_chinese(e) for e in error.error_list)
             raise CommandError(
-                f"ADMIN_PASSWORD 不符合密码要求：{''.join(error.messages)}"
-                "请换一个更强的密码，或不设置 ADMIN_PASSWORD 以随机生成。"
+                f"ADMIN_PASSWORD 不符合密码要求：{reasons}。请换一个更强的密码，或不设置 ADMIN_PASSWORD 以随机生成。"
             ) from None
         User.objects.create_superuser(username=username, email=os.environ.get("ADMIN_EMAIL", ""), password=password)
         if "ADMIN_PASSWORD" in os.environ:
