@@ -54,6 +54,13 @@ class PartnerKeyCreateView(SecretRevealCreateView):
 class WebhookSubscriptionCreateView(SecretRevealCreateView):
     reveal_heading = "事件订阅已创建"
     reveal_help = (
-        "这是推送签名密钥，请交给接收方用于校验 X-Governance-Signature 签名"
-        "（HMAC-SHA256，内容为“时间戳.请求体”）。离开本页后将不再显示。"
+        "这是推送签名密钥（Standard Webhooks 格式），请交给接收方用现成的 Standard Webhooks 库"
+        "校验 webhook-id、webhook-timestamp、webhook-signature 三个请求头。离开本页后将不再显示。"
     )
+
+    def save_instance(self) -> Any:
+        from api.webhooks.signing import standard_secret
+
+        instance = super().save_instance()
+        self.secret = standard_secret(self.secret)
+        return instance

@@ -28,7 +28,7 @@ DEFAULTS: dict[str, Any] = {
     "GRAPHQL_ANONYMOUS_SCOPES": ["read_content"],
     "GRAPHQL_ANONYMOUS_RATE_LIMIT": "120/m",
     "GRAPHQL_CASE_LOOKUP_RATE_LIMIT": "10/m",
-    # GRAPHQL_CASE_LOOKUP_PER_TICKET_RATE_LIMIT and GRAPHQL_CLIENT_IP_HEADER are read by ``traffic``.
+    # GRAPHQL_CLIENT_IP_HEADER and GRAPHQL_TRUSTED_PROXIES are read by ``traffic.clients``.
     # Search: a dotted path to a zero-argument callable returning an object with ``search()``.
     "GRAPHQL_SEARCH_BACKEND": "search.services.service_backend",
     # Partner keys.
@@ -44,6 +44,8 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_BACKOFF_BASE_SECONDS": 30,
     "WEBHOOK_BACKOFF_MAX_SECONDS": 3600,
     "WEBHOOK_USER_AGENT": "jinan-governance-webhooks/1",
+    # Hosts that may receive webhooks over http or at private addresses (an intranet system).
+    "WEBHOOK_INTERNAL_HOSTS": [],
     # Turn the case timeline (``cases.CaseEvent``) into webhook events.
     "WEBHOOK_EMIT_ON_CASE_EVENTS": True,
 }

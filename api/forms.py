@@ -39,3 +39,14 @@ class WebhookSubscriptionForm(WagtailAdminModelForm):
                 widget=forms.CheckboxSelectMultiple,
                 initial=self.instance.events or [],
             )
+
+    def clean_url(self) -> str:
+        """Only https to public addresses (or a host in ``WEBHOOK_INTERNAL_HOSTS``)."""
+        from api.webhooks.destinations import UnsafeDestination, check
+
+        url = self.cleaned_data["url"]
+        try:
+            check(url)
+        except UnsafeDestination as error:
+            raise forms.ValidationError(str(error)) from None
+        return url

@@ -34,7 +34,7 @@ from api.conf import api_setting
 from api.core.errors import ApiErrorCode
 from api.core.execution import ApiExecutionContext
 from api.core.permissions import ApiClient
-from api.core.validation import limit_rules, limit_settings
+from api.core.validation import limit_rules, limit_settings, reject_unstorable_text
 from traffic import ratelimit
 from traffic.clients import client_ip
 
@@ -48,6 +48,39 @@ def _never_awaitable(value: Any) -> bool:
     """The view is synchronous and so are all resolvers; skipping graphql-core's check per field
     saves about a tenth of a list query's time."""
     return False
+
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+JSON = "application/json"
+
+
+def negotiate(accept: str) -> tuple[str, bool]:
+    """(media type of the answer, whether request errors keep 200) per GraphQL over HTTP.
+
+    ``application/graphql-response+json`` when the client prefers it; ``application/json``
+    otherwise. A client that names ``application/json`` itself is a legacy client and gets 200 for
+    a document it sent that fails to parse or validate, as the spec asks; without a preference
+    (no Accept, ``*/*``) the status says what went wrong (400), which is what people with curl expect.
+    """
+    ranked = []
+    for position, item in enumerate(accept.split(",")):
+        media, *params = (part.strip() for part in item.split(";"))
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality > 0:
+            ranked.append((-quality, position, media.lower()))
+    for _, _, media in sorted(ranked):
+        if media == GRAPHQL_RESPONSE_JSON:
+            return GRAPHQL_RESPONSE_JSON, False
+        if media == JSON:
+            return JSON, True
+    return JSON, False
 
 
 class RequestError(Exception):
@@ -88,12 +121,13 @@ class ApiGraphQLView(GraphQLView):
         try:
             return self.handle(request)
         except RequestError as error:
-            return self.error_response(error)
+            return self.error_response(error, request)
         except Exception:
             logger.exception("GraphQL request failed")
-            return self.error_response(RequestError(500, ApiErrorCode.INTERNAL_ERROR, INTERNAL_MESSAGE))
+            return self.error_response(RequestError(500, ApiErrorCode.INTERNAL_ERROR, INTERNAL_MESSAGE), request)
 
     def handle(self, request: HttpRequest) -> HttpResponse:
+        request.graphql_media_type, request.graphql_legacy_status = negotiate(request.META.get("HTTP_ACCEPT", ""))
         if request.method not in ("GET", "POST"):
             raise RequestError(
                 405, ApiErrorCode.METHOD_NOT_ALLOWED, "GraphQL 只接受 GET 和 POST。", {"Allow": "GET, POST"}
@@ -118,7 +152,7 @@ class ApiGraphQLView(GraphQLView):
             status = 200
         else:
             payload, status = results[0]
-        response = self.json_response(payload, status)
+        response = self.json_response(payload, status, request)
         response["X-RateLimit-Limit"] = str(limit.limit)
         response["X-RateLimit-Remaining"] = str(limit.remaining)
         return response
@@ -207,7 +241,10 @@ class ApiGraphQLView(GraphQLView):
     def _run_operation(self, request: HttpRequest, operation: dict) -> tuple[dict, int]:
         query = operation.get("query")
         variables = operation.get("variables")
-        operation_name = operation.get("operationName") or None
+        operation_name = operation.get("operationName")
+        extensions = operation.get("extensions")
+        if extensions is not None and not isinstance(extensions, dict):
+            raise RequestError(400, ApiErrorCode.BAD_REQUEST, "extensions 必须是 JSON 对象。")
         if not isinstance(query, str) or not query.strip():
             raise RequestError(400, ApiErrorCode.BAD_REQUEST, "请提供 GraphQL 查询（query）。")
         if len(query) > api_setting("GRAPHQL_MAX_QUERY_CHARS"):
@@ -221,12 +258,13 @@ class ApiGraphQLView(GraphQLView):
             raise RequestError(400, ApiErrorCode.BAD_REQUEST, "variables 必须是 JSON 对象。")
         if operation_name is not None and not isinstance(operation_name, str):
             raise RequestError(400, ApiErrorCode.BAD_REQUEST, "operationName 必须是字符串。")
+        operation_name = operation_name or None
 
         schema = self.schema.graphql_schema
         max_tokens = api_setting("GRAPHQL_MAX_TOKENS")
         document, parse_errors = _parse(query, max_tokens)
         if document is None:
-            return self.errors_only(parse_errors, ApiErrorCode.PARSE_FAILED), 400
+            return self.errors_only(parse_errors, ApiErrorCode.PARSE_FAILED), self.request_error_status(request)
         ast = get_operation_ast(document, operation_name)
         if request.method == "GET" and ast is not None and ast.operation != OperationType.QUERY:
             raise RequestError(
@@ -237,7 +275,7 @@ class ApiGraphQLView(GraphQLView):
             schema, query, max_tokens
         )
         if errors:
-            return self.errors_only(errors, ApiErrorCode.VALIDATION_FAILED), 400
+            return self.errors_only(errors, ApiErrorCode.VALIDATION_FAILED), self.request_error_status(request)
 
         result = execute(
             schema,
@@ -245,7 +283,7 @@ class ApiGraphQLView(GraphQLView):
             context_value=request,
             variable_values=variables,
             operation_name=operation_name,
-            middleware=self.get_middleware(request),
+            middleware=[reject_unstorable_text, *(self.get_middleware(request) or [])],
             is_awaitable=_never_awaitable,
             execution_context_class=ApiExecutionContext,
         )
@@ -253,10 +291,18 @@ class ApiGraphQLView(GraphQLView):
         status = 200
         if result.errors:
             response["errors"] = [self.format_graphql_error(e, None) for e in result.errors]
-            if any(not e.path for e in result.errors):
-                status = 400
+            if result.data is None and any(_is_internal(e) for e in result.errors):
+                status = 500  # nothing was answered, and the fault is ours
+            elif any(not e.path for e in result.errors):
+                # A request error (e.g. variable coercion): no data entry, per the GraphQL spec.
+                return response, self.request_error_status(request)
         response["data"] = result.data
         return response, status
+
+    @staticmethod
+    def request_error_status(request: HttpRequest) -> int:
+        """400 for a document that does not parse, validate or coerce; 200 for legacy clients."""
+        return 200 if getattr(request, "graphql_legacy_status", False) else 400
 
     # -- output ------------------------------------------------------------------------------
 
@@ -285,19 +331,26 @@ class ApiGraphQLView(GraphQLView):
     def request_error(self, error: RequestError) -> dict:
         return {"message": error.message, "extensions": {"code": str(error.code)}}
 
-    def error_response(self, error: RequestError) -> HttpResponse:
-        response = self.json_response({"errors": [self.request_error(error)]}, error.status)
+    def error_response(self, error: RequestError, request: HttpRequest | None = None) -> HttpResponse:
+        response = self.json_response({"errors": [self.request_error(error)]}, error.status, request)
         for name, value in error.headers.items():
             response[name] = value
         return response
 
     @staticmethod
-    def json_response(payload: Any, status: int) -> HttpResponse:
+    def json_response(payload: Any, status: int, request: HttpRequest | None = None) -> HttpResponse:
+        # A lone surrogate echoed from the input (e.g. in a validation message) becomes a JSON
+        # escape rather than an encoding failure.
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "backslashreplace")
         return HttpResponse(
-            json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+            body,
             status=status,
-            content_type="application/json; charset=utf-8",
+            content_type=f"{getattr(request, 'graphql_media_type', JSON)}; charset=utf-8",
         )
+
+
+def _is_internal(error: GraphQLError) -> bool:
+    return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
 
 
 _views: dict[bool, Any] = {}

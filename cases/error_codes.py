@@ -21,10 +21,12 @@ class SubmissionErrorCode(StrEnum):
     INVALID_PHONE = "invalid_phone"
     INVALID_KEY = "invalid_key"
     IN_FUTURE = "in_future"
+    OUT_OF_RANGE = "out_of_range"
     INVALID_DATETIME = "invalid_datetime"
     PHOTO_TOO_LARGE = "photo_too_large"
     PHOTO_EMPTY = "photo_empty"
     PHOTO_TYPE = "photo_type"
+    INVALID_CHARACTERS = "invalid_characters"
     INVALID = "invalid"
 
     @property
@@ -42,10 +44,12 @@ SUBMISSION_DESCRIPTIONS = {
     SubmissionErrorCode.INVALID_PHONE: "电话格式不正确",
     SubmissionErrorCode.INVALID_KEY: "幂等键格式不正确",
     SubmissionErrorCode.IN_FUTURE: "受理时间晚于当前时间",
+    SubmissionErrorCode.OUT_OF_RANGE: "受理时间早于允许补录的范围",
     SubmissionErrorCode.INVALID_DATETIME: "时间格式不正确",
     SubmissionErrorCode.PHOTO_TOO_LARGE: "照片过大",
     SubmissionErrorCode.PHOTO_EMPTY: "照片为空",
     SubmissionErrorCode.PHOTO_TYPE: "照片格式不支持",
+    SubmissionErrorCode.INVALID_CHARACTERS: "含有控制字符或无效字符",
     SubmissionErrorCode.INVALID: "其他无效输入",
 }
 
@@ -73,6 +77,7 @@ class CaseErrorCode(StrEnum):
     TOO_MANY = "too_many"
     INVALID_CHOICE = "invalid_choice"
     INVALID_UNIT = "invalid_unit"
+    INVALID_CHARACTERS = "invalid_characters"
     INVALID = "invalid"
 
     @property
@@ -101,6 +106,7 @@ CASE_DESCRIPTIONS = {
     CaseErrorCode.TOO_MANY: "数量超过上限",
     CaseErrorCode.INVALID_CHOICE: "选项无效",
     CaseErrorCode.INVALID_UNIT: "承办单位无效",
+    CaseErrorCode.INVALID_CHARACTERS: "含有控制字符或无效字符",
     CaseErrorCode.INVALID: "其他无效输入",
 }
 

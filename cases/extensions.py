@@ -18,6 +18,7 @@ from cms.models import HandlingPolicy
 from . import engine
 from .errors import CaseNotFound, CaseValidationError, FieldProblem, InvalidTransition
 from .escalation import end_of_day, local_zone
+from .input_safety import check_texts
 from .locking import retry_when_locked
 from .models import Assignment, Case, EventKind, ExtensionRequest
 from .notifications import notify, notify_deciders, staff_for_unit
@@ -130,6 +131,7 @@ def approve_extension(
     now: datetime | None = None,
 ) -> ExtensionRequest:
     """Approve the days asked for, or fewer; ``complete_due`` moves and the deadline tasks follow."""
+    check_texts(("note", "审核意见", note))
     now = now or timezone.now()
     who = actor_of(actor)
     policy = HandlingPolicy.load()

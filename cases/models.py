@@ -99,6 +99,16 @@ class Case(models.Model):
     lng = models.FloatField("经度", null=True, blank=True)
     reporter_name = models.CharField("诉求人", max_length=64, blank=True)
     reporter_phone = models.CharField("联系电话", max_length=32, blank=True)
+    source = models.CharField(
+        "提交来源",
+        max_length=80,
+        blank=True,
+        editable=False,
+        help_text="合作方密钥、工作人员账号或网站访问地址；重复反映计数时每个来源封顶计入。",
+    )
+    check_code = models.CharField(
+        "查询码", max_length=8, blank=True, editable=False, help_text="受理时随机生成；诉求人凭工单号和查询码查询进度。"
+    )
 
     category = models.ForeignKey(
         RequestCategory, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="诉求分类"

@@ -18,6 +18,7 @@ from cms.models import HandlingPolicy
 from . import engine
 from .errors import CaseValidationError, FieldProblem
 from .escalation import end_of_day, local_zone
+from .input_safety import check_texts
 from .locking import retry_when_locked
 from .models import Case, EventKind
 from .notifications import notify, notify_deciders, staff_for_unit
@@ -36,6 +37,7 @@ def remaining_pause_days(case: Case, policy: HandlingPolicy | None = None) -> in
 @retry_when_locked
 def pause_case(case: Case | int, *, actor: Any, reason_code: str, note: str = "", now: datetime | None = None) -> Case:
     """Stop the clock with a reason from ``HandlingPolicy.pause_reasons``."""
+    check_texts(("reason_code", "挂起理由", reason_code), ("note", "说明", note))
     now = now or timezone.now()
     who = actor_of(actor)
     policy = HandlingPolicy.load()
@@ -81,6 +83,7 @@ def pause_case(case: Case | int, *, actor: Any, reason_code: str, note: str = ""
 @retry_when_locked
 def resume_case(case: Case | int, *, actor: Any, note: str = "", now: datetime | None = None) -> Case:
     """Restart the clock; the open deadlines move later by the working days the case was paused."""
+    check_texts(("note", "说明", note))
     now = now or timezone.now()
     who = actor_of(actor)
     with transaction.atomic():

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .errors import CaseNotFound, CaseValidationError, FieldProblem
+from .input_safety import check_texts
 from .limits import COMMENT_MAX
 from .models import Case
 from .permissions import Actor
@@ -45,6 +46,7 @@ def rate_case(
     tells a stranger that a ticket exists.
     """
     comment = str(comment or "").strip()
+    check_texts(("comment", "意见", comment))
     if len(comment) > COMMENT_MAX:
         raise CaseValidationError([FieldProblem("comment", "too_long", f"意见不能超过{COMMENT_MAX}字。")])
     case = find_case_for_resident(ticket_number, phone)

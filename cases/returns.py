@@ -22,6 +22,7 @@ from cms.models import Department, HandlingPolicy
 from . import engine
 from .errors import CaseNotFound, CaseValidationError, FieldProblem, InvalidTransition
 from .escalation import end_of_day, local_zone
+from .input_safety import check_texts
 from .locking import retry_when_locked
 from .models import Assignment, Case, CaseStatus, EventKind, ReturnRequest, UnitKind, withdraw_pending_requests
 from .notifications import notify, notify_deciders, staff_for_unit
@@ -242,6 +243,7 @@ def approve_return(
     request: ReturnRequest | int, *, actor: Any, note: str = "", now: datetime | None = None
 ) -> ReturnRequest:
     """The subdistrict agrees to a late return: the unit comes off the case as with a direct return."""
+    check_texts(("note", "审核意见", note))
     now = now or timezone.now()
     who = actor_of(actor)
     with transaction.atomic():

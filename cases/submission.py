@@ -10,20 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
 
-from cms.models import RequestType
+from cms.models import HandlingPolicy, RequestType
 
 from .errors import CaseValidationError, FieldProblem
 from .escalation import local_zone
+from .input_safety import received_at_problem, received_at_window, text_problem
 from .limits import ADDRESS_MAX, KEY_MAX, KEY_RE, NAME_MAX, PHONE_RE, TEXT_MAX, TEXT_MIN
 from .models import Channel
 from .photos import MAX_PHOTOS, CheckedPhoto, PhotoRejected, check_photo
-
-FUTURE_TOLERANCE = timedelta(minutes=5)  # clocks of the channels' systems may run a little ahead
 
 
 @dataclass(frozen=True)
@@ -40,6 +39,8 @@ class CaseSubmission:
     idempotency_key: str | None = None
     received_at: datetime | str | None = None
     photos: Sequence[Any] = field(default_factory=tuple)
+    # Who handed it over (``key:…``, ``ip:…``, ``user:…``): the repeat signal caps each source.
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class CleanSubmission:
     idempotency_key: str | None
     received_at: datetime
     photos: tuple[CheckedPhoto, ...]
+    source: str
 
 
 def validate_submission(sub: CaseSubmission, now: datetime) -> CleanSubmission:
@@ -110,8 +112,9 @@ def validate_submission(sub: CaseSubmission, now: datetime) -> CleanSubmission:
             received_at = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).strip())
             if timezone.is_naive(received_at):
                 received_at = received_at.replace(tzinfo=local_zone())
-            if received_at > now + FUTURE_TOLERANCE:
-                problem("received_at", "in_future", "受理时间不能晚于当前时间。")
+            # The district's window (``HandlingPolicy``): channels' clocks may run a little ahead.
+            window = received_at_window(HandlingPolicy.load())
+            problems.extend(filter(None, [received_at_problem(received_at, now, **window)]))
         except (TypeError, ValueError):
             problem(
                 "received_at",
@@ -127,6 +130,7 @@ def validate_submission(sub: CaseSubmission, now: datetime) -> CleanSubmission:
                 photos.append(check_photo(upload))
             except PhotoRejected as exc:
                 problem("photos", exc.code, f"第{index}张照片：{exc.message}")
+    problems.extend(filter(None, (text_problem(value, f, label) for f, label, value in _texts(sub))))
     if problems:
         raise CaseValidationError(problems)
     return CleanSubmission(
@@ -141,4 +145,15 @@ def validate_submission(sub: CaseSubmission, now: datetime) -> CleanSubmission:
         idempotency_key=key or None,
         received_at=received_at,
         photos=tuple(photos),
+        source=str(sub.source or "")[:80],
+    )
+
+
+def _texts(sub: CaseSubmission) -> tuple[tuple[str, str, Any], ...]:
+    """The free texts a submission carries, checked for characters no channel can store."""
+    return (
+        ("text", "诉求内容", sub.text),
+        ("address", "地址", sub.address),
+        ("reporter_name", "姓名", sub.reporter_name),
+        ("reporter_phone", "联系电话", sub.reporter_phone),
     )

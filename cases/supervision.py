@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from . import handlers
 from .errors import CaseNotFound, CasePermissionDenied, CaseValidationError, FieldProblem, InvalidTransition
+from .input_safety import check_texts
 from .limits import TEXT_MAX
 from .locking import retry_when_locked
 from .models import (
@@ -127,6 +128,7 @@ def _lock_order(order: SupervisionOrder | int) -> tuple[Case, SupervisionOrder]:
 
 def _text(value: str, field: str, label: str, *, required: bool) -> str:
     text = str(value or "").strip()
+    check_texts((field, label, text))
     if required and len(text) < 2:
         raise CaseValidationError([FieldProblem(field, "required", f"请填写{label}。")])
     if len(text) > TEXT_MAX:

@@ -123,7 +123,7 @@ class TrackForm(forms.Form):
         label="联系电话",
         max_length=LOOKUP_MAX,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
-        help_text="提交诉求时留的电话。",
+        help_text="提交诉求时留的电话；也可以填受理时给出的查询码。",
         error_messages={"required": "请填写联系电话。", "max_length": "联系电话不能超过 %(limit_value)d 个字符。"},
     )
 

@@ -16,7 +16,7 @@ from api.core.mutations import ApiMutation, FieldError, FieldErrors
 from api.core.permissions import Scope, check_department, get_client
 from api.core.scalars import DateTime
 from api.regions.types import GeoPointInput
-from cases import resident, services
+from cases import resident, services, tracking
 from cases.actions import ACTIONS
 from cases.error_codes import CaseErrorCode, SubmissionErrorCode
 from cases.errors import CaseError, CaseNotFound, CasePermissionDenied, CaseValidationError
@@ -25,7 +25,7 @@ from cases.models import Assignment
 from cms.models import Department
 
 from .actors import department_actor
-from .queries import MAX_LOOKUP_CHARS, case_queryset, check_lookup_rate
+from .queries import MAX_LOOKUP_CHARS, case_queryset, own_case
 from .types import Case, CaseChannel, ReportedCase, SatisfactionEnum
 
 MAX_IDEMPOTENCY_KEY = 100  # of cases.limits.KEY_MAX, the rest is the "<client>:" prefix
@@ -102,10 +102,14 @@ class SubmitCase(ApiMutation):
 
     case = graphene.Field(Case, description="受理的工单（有错误时为 null）。")
     created = graphene.Boolean(description="是否新建；幂等键重复时为 false。")
+    check_code = graphene.String(
+        description="查询码（如 K7QM-3XPA）：请告知诉求人，凭工单号和查询码可随时查询进度，不受他人猜测影响。"
+    )
     already_reported = graphene.List(
         graphene.NonNull(ReportedCase),
         required=True,
-        description="同一分类、同一地址或附近已有的未办结工单（同一问题已有人反映）；有错误时为空列表。",
+        description="始终为空列表：不再向调用方透露其他居民的工单。",
+        deprecation_reason="会泄露其他居民的工单号；请改用 alreadyReportedResidents。",
     )
     already_reported_residents = graphene.Int(
         required=True, description="已有多少位居民反映过同一问题（用于“已有N位居民反映过同一问题”）。"
@@ -133,6 +137,7 @@ class SubmitCase(ApiMutation):
             # Keys are per client, so one partner can never fetch another's case by guessing a key.
             idempotency_key=f"{get_client(info).identity}:{key}" if key else None,
             received_at=input.get("received_at"),
+            source=get_client(info).identity,
         )
         try:
             result = services.submit_case(submission)
@@ -141,7 +146,9 @@ class SubmitCase(ApiMutation):
         return {
             "case": case_queryset().get(pk=result.case.pk),
             "created": result.created,
-            "already_reported": list(result.already_reported),
+            "check_code": tracking.format_code(result.case.check_code),
+            # Only the count leaves: other residents' tickets are theirs (docs/adr/0006).
+            "already_reported": [],
             "already_reported_residents": result.residents_reporting,
         }
 
@@ -191,7 +198,8 @@ class RateCase(ApiMutation):
         not_found = FieldError("ticketNumber", "未找到该工单，请核对工单号和电话。", "not_found")
         if len(ticket) > MAX_LOOKUP_CHARS or len(phone) > MAX_LOOKUP_CHARS:
             raise not_found
-        check_lookup_rate(info, ticket)
+        if own_case(info, ticket, phone) is None:
+            raise not_found
         try:
             case = resident.rate_case(
                 ticket, phone, satisfaction=_value(input["satisfaction"]), comment=input.get("comment") or ""

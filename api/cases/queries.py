@@ -9,45 +9,52 @@ import graphene
 from api.conf import api_setting
 from api.core.errors import InvalidArgument, RateLimited
 from api.core.permissions import get_client, require_department
+from cases import tracking
 from cases.limits import LOOKUP_MAX
 from cases.models import Case as CaseModel
-from cases.services import find_case_for_resident
 from cases.services.lookup import case_queryset
 from traffic import ratelimit
-from traffic.lookups import per_ticket_rate, ticket_bucket
 
 from .types import Case
 
 MAX_LOOKUP_CHARS = LOOKUP_MAX
 
 
-def check_lookup_rate(info: Any, ticket_number: str) -> None:
-    """Both per caller and per ticket, so neither many tickets nor many phones can be tried fast."""
+def check_lookup_rate(info: Any) -> None:
+    """Lookups per caller, successes included; failures have their own limits (``cases.tracking``)."""
     client = get_client(info)
-    checks = (
-        (f"case:{client.identity}", ratelimit.Rate.parse(api_setting("GRAPHQL_CASE_LOOKUP_RATE_LIMIT"))),
-        (ticket_bucket(ticket_number), per_ticket_rate()),
+    outcome = ratelimit.hit(
+        f"case:{client.identity}", ratelimit.Rate.parse(api_setting("GRAPHQL_CASE_LOOKUP_RATE_LIMIT"))
     )
-    for bucket, rate in checks:
-        outcome = ratelimit.hit(bucket, rate)
-        if not outcome.allowed:
-            raise RateLimited(outcome.retry_after, f"查询过于频繁，请 {outcome.retry_after} 秒后再试。")
+    if not outcome.allowed:
+        raise RateLimited(outcome.retry_after, f"查询过于频繁，请 {outcome.retry_after} 秒后再试。")
+
+
+def own_case(info: Any, ticket_number: str, proof: str) -> CaseModel | None:
+    """The caller's own case by ticket number and phone or check code; refused after too many misses."""
+    check_lookup_rate(info)
+    try:
+        return tracking.find_own_case(ticket_number, proof, client=get_client(info).identity)
+    except tracking.LookupRefused as refused:
+        raise RateLimited(refused.retry_after, refused.message) from None
 
 
 def resident_case(info: Any, ticket_number: str, phone: str) -> CaseModel | None:
     if len(ticket_number) > MAX_LOOKUP_CHARS or len(phone) > MAX_LOOKUP_CHARS:
         raise InvalidArgument("ticketNumber", f"工单号和电话都不能超过 {MAX_LOOKUP_CHARS} 个字符。")
-    check_lookup_rate(info, ticket_number)
-    case = find_case_for_resident(ticket_number, phone)
+    case = own_case(info, ticket_number, phone)
     return case_queryset().get(pk=case.pk) if case is not None else None
 
 
 class CaseQueries(graphene.ObjectType):
     case = graphene.Field(
         Case,
-        description="诉求人查询自己的工单：工单号和提交时留的电话都对上才返回；否则为 null（不区分原因）。限频。",
+        description=(
+            "诉求人查询自己的工单：工单号和提交时留的电话（或受理时给出的查询码）对上才返回；"
+            "否则为 null（不区分原因）。失败次数过多时暂停用电话查询，查询码不受影响。"
+        ),
         ticket_number=graphene.String(required=True, description="工单号。"),
-        phone=graphene.String(required=True, description="提交诉求时留的联系电话。"),
+        phone=graphene.String(required=True, description="提交诉求时留的联系电话，或受理时给出的查询码。"),
     )
     assigned_case = graphene.Field(
         Case,

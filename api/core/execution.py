@@ -6,7 +6,7 @@ attribute read) and completes the value through several generic steps. For a fie
 no arguments, no resolver of its own (or only ``source=``) and a scalar or enum type, all of that amounts to
 ``serialize(getattr(source, name))``, so this executor does exactly that. Whenever the short path
 could answer differently (no value, a value the scalar refuses, an attribute that raises,
-middleware installed), it hands the field to graphql-core unchanged, which then produces the
+middleware that is not ``arguments_only``), it hands the field to graphql-core unchanged, which then produces the
 usual value or located error.
 """
 
@@ -51,6 +51,12 @@ def leaf_plan(parent_type: GraphQLObjectType) -> dict[str, tuple[str, Any, Any]]
     return plan
 
 
+def _arguments_only(middlewares: Any) -> bool:
+    """Middleware marked ``arguments_only`` acts on field arguments alone, and the short path's
+    fields have none, so it does not need graphql-core's per-field machinery."""
+    return all(getattr(m, "arguments_only", False) for m in middlewares or ())
+
+
 class ApiExecutionContext(ExecutionContext):
     def execute_fields(
         self,
@@ -60,7 +66,7 @@ class ApiExecutionContext(ExecutionContext):
         fields: dict[str, list[FieldNode]],
     ) -> Any:
         manager = self.middleware_manager
-        if (manager is not None and manager.middlewares) or isinstance(source_value, dict):
+        if (manager is not None and not _arguments_only(manager.middlewares)) or isinstance(source_value, dict):
             return super().execute_fields(parent_type, source_value, path, fields)
         plan = leaf_plan(parent_type)
         results: dict[str, Any] = {}

@@ -7,6 +7,9 @@ import logging
 from typing import Any, ClassVar
 
 import graphene
+from graphene.utils.str_converters import to_camel_case
+
+from cases.input_safety import INVALID_CHARACTERS, forbidden_paths
 
 from .permissions import Scope, check_scope
 
@@ -53,11 +56,23 @@ class ApiMutation(graphene.Mutation):
     def mutate(cls, root: Any, info: Any, **arguments: Any) -> ApiMutation:
         cls.check_permissions(info, **arguments)
         try:
+            cls.check_characters(arguments)
             return cls(errors=[], **cls.perform(info, **arguments))
         except FieldErrors as problems:
             return cls(errors=[cls.error(e) for e in problems.errors])
         except FieldError as problem:
             return cls(errors=[cls.error(problem)])
+
+    @staticmethod
+    def check_characters(arguments: dict[str, Any]) -> None:
+        """Every text of every mutation passes the same check as the portal and the admin
+        (``cases.input_safety``), before anything reaches a service or the database."""
+        paths = [".".join(to_camel_case(part) for part in path.split(".")) for path in forbidden_paths(arguments)]
+        if paths:
+            message = "含有无法保存的控制字符或无效字符（如 NUL、孤立代理项），请删除后重试。"
+            raise FieldErrors(
+                [FieldError(path.removeprefix("input.") or None, message, INVALID_CHARACTERS) for path in paths]
+            )
 
     @classmethod
     def error(cls, problem: FieldError) -> dict[str, Any]:

@@ -213,3 +213,20 @@ def limit_rules(variables: Mapping[str, Any] | None) -> list[type[ValidationRule
     if not api_setting("GRAPHQL_INTROSPECTION"):
         rules.append(NoIntrospectionRule)
     return rules
+
+
+def reject_unstorable_text(next_: Any, root: Any, info: Any, **arguments: Any) -> Any:
+    """Field middleware: an argument holding NUL, control characters or a lone surrogate is refused
+    as INVALID_ARGUMENT before any resolver reaches the database (``cases.input_safety``). Mutation
+    fields are left to ``ApiMutation``, which answers with its typed field errors instead."""
+    if arguments and info.parent_type is not info.schema.mutation_type:
+        from cases.input_safety import forbidden_paths
+
+        from .errors import InvalidArgument
+
+        for path in forbidden_paths(arguments):
+            raise InvalidArgument(path, "参数含有无法处理的控制字符或无效字符（如 NUL、孤立代理项），请删除后重试。")
+    return next_(root, info, **arguments)
+
+
+reject_unstorable_text.arguments_only = True  # type: ignore[attr-defined]  # see api.core.execution

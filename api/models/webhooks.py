@@ -34,7 +34,11 @@ class WebhookSubscription(models.Model):
         verbose_name="所属合作方密钥",
         help_text="密钥吊销后，该订阅不再投递。",
     )
-    url = models.URLField("接收地址", max_length=500, help_text="必须是 https 地址（开发环境可用 http）。")
+    url = models.URLField(
+        "接收地址",
+        max_length=500,
+        help_text="必须是指向公网地址的 https 网址；内网系统须由运维在 WEBHOOK_INTERNAL_HOSTS 中列出。",
+    )
     events = models.JSONField("订阅事件", default=list, blank=True)
     departments = models.ManyToManyField(
         Department,
@@ -93,7 +97,7 @@ class WebhookDelivery(models.Model):
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField("已尝试次数", default=0)
     response_status = models.PositiveSmallIntegerField("响应状态码", null=True, blank=True)
-    response_body = models.TextField("响应内容（节选）", blank=True)
+    response_body = models.TextField("响应状态", blank=True, help_text="只记状态行，不保存接收方返回的内容。")
     last_error = models.TextField("最近错误", blank=True)
     duration_ms = models.PositiveIntegerField("耗时（毫秒）", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True, db_index=True)

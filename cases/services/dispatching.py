@@ -37,6 +37,7 @@ from ..escalation import (
 )
 from ..escalation import ladder_step as _ladder_step
 from ..escalation import record_escalation as _record_escalation
+from ..input_safety import check_texts
 from ..locking import retry_when_locked
 from ..models import (
     Assignment,
@@ -47,6 +48,7 @@ from ..models import (
 )
 from ..notifications import Delivery, notify_all, notify_deciders, staff_for_handlers, staff_for_units
 from ..permissions import SYSTEM, Actor
+from ..repeats import repeat_history
 from ..transitions import require_state
 from .steps import actor_of, check_action, fmt_moment, lock_case, record_event, require_dispatcher, save_and_reschedule
 
@@ -96,27 +98,8 @@ def flag_duplicates(case: Case, now: datetime) -> None:
 
 
 def address_history(case: Case) -> list[dict[str, Any]]:
-    """Earlier cases at exactly this address in the last 30 days, for the repeat rule."""
-    if not case.address:
-        return []
-    rows = (
-        Case.objects.filter(
-            address=case.address,
-            received_at__gte=case.received_at - timedelta(days=HISTORY_DAYS),
-            received_at__lt=case.received_at,
-        )
-        .exclude(pk=case.pk)
-        .values("address", "category__code", "received_at", "request_type")[:200]
-    )
-    return [
-        {
-            "address": r["address"],
-            "category": r["category__code"],
-            "received_at": timezone.localtime(r["received_at"], local_zone()).isoformat(),
-            "type": r["request_type"],
-        }
-        for r in rows
-    ]
+    """Earlier reports at exactly this address in the last 30 days, for the repeat rule (``cases.repeats``)."""
+    return repeat_history(case, HISTORY_DAYS)
 
 
 def routing_request(case: Case) -> dict[str, Any]:
@@ -374,6 +357,7 @@ def redispatch(
     now: datetime | None = None,
 ) -> Case:
     """改派 a returned case to a new lead (and co-handlers); each new unit gets a fresh 报到 window."""
+    check_texts(("note", "说明", note))
     now = now or timezone.now()
     who = actor_of(actor)
     with transaction.atomic():

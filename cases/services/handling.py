@@ -25,6 +25,7 @@ from ..errors import (
     FieldProblem,
     InvalidTransition,
 )
+from ..input_safety import check_texts
 from ..limits import TEXT_MAX
 from ..locking import retry_when_locked
 from ..models import (
@@ -189,6 +190,7 @@ def record_callback(
 
     Still 不满意 after re-handling (round 2 or later) opens a 督办单 when the policy says so.
     """
+    check_texts(("note", "回访记录", note))
     now = now or timezone.now()
     who = actor_of(actor)
     with transaction.atomic():
@@ -227,6 +229,7 @@ def record_callback(
 
 @retry_when_locked
 def close(case: Case | int, *, actor: Any, note: str = "", now: datetime | None = None) -> Case:
+    check_texts(("note", "说明", note))
     now = now or timezone.now()
     who = actor_of(actor)
     with transaction.atomic():
@@ -315,6 +318,7 @@ def merge_case(
     stop; the existing case's ``repeat_count`` grows by the merged case and whatever had been
     merged into it (those follow the existing case too). ``into`` is a case, its id or its ticket number.
     """
+    check_texts(("note", "说明", note))
     now = now or timezone.now()
     who = actor_of(actor)
     body = str(note or "").strip()[:MERGE_NOTE_MAX]

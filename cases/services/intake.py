@@ -26,6 +26,7 @@ from ..models import (
 )
 from ..permissions import Actor
 from ..submission import CaseSubmission, CleanSubmission, validate_submission
+from ..tracking import new_check_code
 from .dispatching import decide_and_dispatch
 from .steps import actor_of, record_event
 
@@ -122,6 +123,7 @@ def _case_with_key(key: str) -> Case | None:
 def _store_received(data: CleanSubmission, actor: Actor, now: datetime) -> Case:
     case = Case.objects.create(
         ticket_number=next_ticket_number(now),
+        check_code=new_check_code(),
         idempotency_key=data.idempotency_key,
         request_type=data.request_type,
         channel=data.channel,
@@ -132,6 +134,7 @@ def _store_received(data: CleanSubmission, actor: Actor, now: datetime) -> Case:
         reporter_name=data.reporter_name,
         reporter_phone=data.reporter_phone,
         received_at=data.received_at,
+        source=data.source,
         status=S.RECEIVED,
     )
     for photo in data.photos:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 from django.db.models import Prefetch, QuerySet
 
 from ..models import Assignment, Case, CaseEvent
+from ..tracking import normalize_code
 
 
 def find_case_for_resident(ticket_number: str, phone: str) -> Case | None:
-    """A resident's own case: the ticket number and the phone they gave must both match.
+    """A resident's own case: the ticket number and the phone they gave (or the check code) must match.
+
+    Callers facing outsiders go through ``cases.tracking.find_own_case``, which counts the misses.
 
     A merged ticket is still the resident's own case (status 已合并); its ``merged_into`` (loaded
     with it) is the case they now follow: show ``cases.duplicates.merged_summary`` and
@@ -18,12 +22,15 @@ def find_case_for_resident(ticket_number: str, phone: str) -> Case | None:
     """
     ticket = str(ticket_number or "").strip().upper()
     digits = re.sub(r"\D", "", str(phone or ""))
-    if not ticket or len(digits) < 6:
+    code = normalize_code(phone)  # the check code (查询码) proves it as well as the phone
+    if not ticket or (len(digits) < 6 and not code):
         return None
     case = Case.objects.select_related("merged_into__category").filter(ticket_number=ticket).first()
-    if case is None or re.sub(r"\D", "", case.reporter_phone) != digits:
+    if case is None:
         return None
-    return case
+    if code:
+        return case if case.check_code and secrets.compare_digest(case.check_code, code) else None
+    return case if re.sub(r"\D", "", case.reporter_phone) == digits else None
 
 
 def case_queryset() -> QuerySet[Case]:

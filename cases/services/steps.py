@@ -21,6 +21,7 @@ from ..escalation import (
     local_zone,
     refresh_schedule,
 )
+from ..input_safety import text_problem
 from ..limits import TEXT_MAX, TEXT_MIN
 from ..models import (
     Assignment,
@@ -104,6 +105,8 @@ def require_dispatcher(actor: Actor, case: Case, action: str) -> None:
 
 def require_text(value: str, field_name: str, label: str, minimum: int = TEXT_MIN) -> str:
     text = str(value or "").strip()
+    if bad := text_problem(text, field_name, label):
+        raise CaseValidationError([bad])
     if len(text) < minimum:
         raise CaseValidationError([FieldProblem(field_name, "required", f"请填写{label}。")])
     if len(text) > TEXT_MAX:

@@ -71,6 +71,20 @@ class HandlingPolicy(BaseGenericSetting):
         "重复诉求判定半径（米）", default=250, help_text="同一分类、同一地址或此半径内的未办结工单视为可能重复。"
     )
     duplicate_lookback_days = models.PositiveIntegerField("重复诉求回看天数", default=30)
+    repeat_cap_per_source = models.PositiveIntegerField(
+        "重复反映：每个来源最多计入人数",
+        default=3,
+        help_text="计算重复反映次数时按诉求人（电话）去重；同一来源（合作方密钥、工作人员账号或网站访问地址）最多计入此数。",
+    )
+
+    received_at_max_age_days = models.PositiveIntegerField(
+        "受理时间最早可回溯（天）",
+        default=7,
+        help_text="渠道补录诉求时填写的受理时间不得早于此天数之前；更早的受理时间会被拒绝，避免新工单一受理就逾期。",
+    )
+    received_at_max_ahead_minutes = models.PositiveIntegerField(
+        "受理时间最多可超前（分钟）", default=5, help_text="容许各渠道时钟的误差。"
+    )
 
     panels = [
         MultiFieldPanel(
@@ -86,8 +100,15 @@ class HandlingPolicy(BaseGenericSetting):
         ),
         MultiFieldPanel([FieldPanel("pause_max_working_days"), FieldPanel("pause_reasons")], heading="挂起"),
         MultiFieldPanel(
-            [FieldRowPanel([FieldPanel("duplicate_radius_m"), FieldPanel("duplicate_lookback_days")])],
+            [
+                FieldRowPanel([FieldPanel("duplicate_radius_m"), FieldPanel("duplicate_lookback_days")]),
+                FieldPanel("repeat_cap_per_source"),
+            ],
             heading="重复诉求",
+        ),
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("received_at_max_age_days"), FieldPanel("received_at_max_ahead_minutes")])],
+            heading="补录受理时间",
         ),
     ]
 

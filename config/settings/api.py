@@ -29,10 +29,14 @@ GRAPHQL_INTROSPECTION = _bool("GRAPHQL_INTROSPECTION", True)
 GRAPHQL_ANONYMOUS_SCOPES = ["read_content"]
 GRAPHQL_ANONYMOUS_RATE_LIMIT = os.environ.get("GRAPHQL_ANONYMOUS_RATE_LIMIT", "120/m")
 GRAPHQL_CASE_LOOKUP_RATE_LIMIT = "10/m"
-GRAPHQL_CASE_LOOKUP_PER_TICKET_RATE_LIMIT = "20/h"
 # Behind a reverse proxy, the META key of the header it sets with the client address
 # (for example "HTTP_X_REAL_IP"); empty: REMOTE_ADDR.
 GRAPHQL_CLIENT_IP_HEADER = os.environ.get("GRAPHQL_CLIENT_IP_HEADER", "")
+# Only requests from these addresses or networks may name the client in that header; the client is
+# the rightmost address in it that is not one of these proxies.
+GRAPHQL_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("GRAPHQL_TRUSTED_PROXIES", "127.0.0.1,::1").split(",") if p.strip()
+]
 
 GRAPHQL_SEARCH_BACKEND = "search.services.service_backend"
 
@@ -46,4 +50,7 @@ WEBHOOK_MAX_ATTEMPTS = 6
 WEBHOOK_BACKOFF_BASE_SECONDS = 30
 WEBHOOK_BACKOFF_MAX_SECONDS = 3600
 WEBHOOK_USER_AGENT = "jinan-governance-webhooks/1"
+# Webhooks go to https and public addresses only; hosts listed here (comma-separated) may be http
+# or private, e.g. an intranet hotline system.
+WEBHOOK_INTERNAL_HOSTS = [h.strip() for h in os.environ.get("WEBHOOK_INTERNAL_HOSTS", "").split(",") if h.strip()]
 WEBHOOK_EMIT_ON_CASE_EVENTS = True

@@ -65,11 +65,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "ops.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "portal.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -79,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -126,6 +129,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords from one client address
+# that address is refused for AXES_COOLOFF_TIME, the right password included (SECURITY.md).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "traffic.clients.client_ip"
+AXES_LOCKOUT_TEMPLATE = "errors/login_locked.html"
+AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -220,6 +234,10 @@ GRAPHENE = {"SCHEMA": "api.schema.schema"}
 # Resident pages (portal/): attempts per client IP.
 PORTAL_SUBMIT_RATE_LIMIT = os.environ.get("PORTAL_SUBMIT_RATE_LIMIT", "10/m")
 PORTAL_TRACK_RATE_LIMIT = os.environ.get("PORTAL_TRACK_RATE_LIMIT", "10/m")
+# Failed case lookups (portal and API together, docs/adr/0006): per client, and per ticket for
+# clients that already failed there. A check code is never refused by these.
+RESIDENT_LOOKUP_CLIENT_FAILURES = os.environ.get("RESIDENT_LOOKUP_CLIENT_FAILURES", "10/h")
+RESIDENT_LOOKUP_TICKET_FAILURES = os.environ.get("RESIDENT_LOOKUP_TICKET_FAILURES", "5/h")
 
 # Time, level, logger and request id on every line; LOG_FORMAT=json for one JSON object per line.
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")

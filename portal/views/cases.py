@@ -8,14 +8,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases import resident, services
+from cases import resident, services, tracking
 from cases.actions import ACTIONS
 from cases.duplicates import already_reported, merged_notice, merged_summary, residents_reporting
 from cases.errors import CaseError, CaseValidationError
 from cases.models import Case, Channel
 from cases.services.lookup import case_queryset
 from cases.stages import public_timeline, stage_strip
-from traffic.lookups import per_ticket_rate, ticket_bucket
+from traffic.clients import client_ip
 
 from .. import throttle
 from ..addresses import mask_address
@@ -26,7 +26,7 @@ SESSION_TRACK = "portal:track"
 NOT_FOUND_MESSAGE = "没有查到与该工单号和联系电话对应的诉求，请核对后再试。"
 
 
-def _submission(data: dict) -> services.CaseSubmission:
+def _submission(data: dict, source: str = "") -> services.CaseSubmission:
     has_point = data.get("lat") is not None and data.get("lng") is not None
     return services.CaseSubmission(
         request_type=data["request_type"],
@@ -39,6 +39,7 @@ def _submission(data: dict) -> services.CaseSubmission:
         # The web namespace keeps a page's random key apart from partners' keys.
         idempotency_key=f"web:{data['idempotency_key']}",
         photos=[data["photo"]] if data.get("photo") else [],
+        source=source,
     )
 
 
@@ -59,7 +60,7 @@ def submit(request: HttpRequest) -> HttpResponse:
         form = SubmitCaseForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                result = services.submit_case(_submission(form.cleaned_data))
+                result = services.submit_case(_submission(form.cleaned_data, f"ip:{client_ip(request)}"))
             except CaseError as error:
                 _add_problems(form, error)
             else:
@@ -79,7 +80,12 @@ def submit_done(request: HttpRequest) -> HttpResponse:
     reported = already_reported(
         category=case.category_id, address=case.address, lat=case.lat, lng=case.lng, now=case.received_at, exclude=case
     )
-    context = {"case": case, "already_reported": reported, "residents_reporting": residents_reporting(reported)}
+    context = {
+        "case": case,
+        "check_code": tracking.format_code(case.check_code),
+        "already_reported": reported,
+        "residents_reporting": residents_reporting(reported),
+    }
     return render(request, "portal/submit_done.html", context)
 
 
@@ -124,16 +130,15 @@ def track(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _track_page(request, form, None)
     ticket = form.cleaned_data["ticket_number"].strip().upper()
-    limited = throttle.hit(request, "track") or throttle.hit(
-        request,
-        "track",
-        # Shared with the API's lookups, so many phones cannot be tried on one ticket through either door.
-        bucket=ticket_bucket(ticket),
-        rate=per_ticket_rate(),
-    )
+    limited = throttle.hit(request, "track")
     if limited:
         return throttle.too_many(request, "track", limited)
-    case = services.find_case_for_resident(ticket, form.cleaned_data["phone"])
+    try:
+        # Failures count per client and per ticket, shared with the API's lookups (docs/adr/0006).
+        case = tracking.find_own_case(ticket, form.cleaned_data["phone"], client=f"ip:{client_ip(request)}")
+    except tracking.LookupRefused as refused:
+        form.add_error(None, refused.message)
+        return _track_page(request, form, None)
     if case is None:
         request.session.pop(SESSION_TRACK, None)
         form.add_error(None, NOT_FOUND_MESSAGE)

@@ -83,7 +83,14 @@ def test_keys_cannot_be_deleted(admin_client_zh, make_key):
     assert PartnerKey.objects.filter(pk=key.pk).exists()
 
 
-def test_create_webhook_subscription_shows_signing_secret_once(admin_client_zh):
+def test_create_webhook_subscription_shows_signing_secret_once(admin_client_zh, monkeypatch):
+    import ipaddress
+
+    from api.webhooks import destinations
+    from api.webhooks.signing import standard_secret
+
+    # No DNS in tests: the partner's host resolves to a public address.
+    monkeypatch.setattr(destinations, "resolve", lambda host, port: [ipaddress.ip_address("8.8.8.8")])
     response = admin_client_zh.post(
         url(WebhookSubscription, "add"),
         {
@@ -96,10 +103,11 @@ def test_create_webhook_subscription_shows_signing_secret_once(admin_client_zh):
     assert response.status_code == 200
     secret = shown_secret(response)
     subscription = WebhookSubscription.objects.get(name="热线系统回调")
-    assert subscription.secret == secret and len(secret) == 64
+    # Shown in the Standard Webhooks form partners' libraries take.
+    assert standard_secret(subscription.secret) == secret and len(subscription.secret) == 64
     assert subscription.events == ["case.created", "case.resolved"]
     edit = admin_client_zh.get(url(WebhookSubscription, "edit", subscription.pk)).content.decode()
-    assert secret not in edit
+    assert secret not in edit and subscription.secret not in edit
     assert 'value="case.acknowledged"' in edit
 
 

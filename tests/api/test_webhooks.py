@@ -34,6 +34,12 @@ Status = WebhookDelivery.Status
 CASE = SimpleNamespace(ticket_number="LX20260317000001", status="dispatched")
 
 
+@pytest.fixture(autouse=True)
+def _local_receiver_allowed(settings):
+    """The test receiver listens on 127.0.0.1, an internal host the operator has allowed."""
+    settings.WEBHOOK_INTERNAL_HOSTS = ["127.0.0.1"]
+
+
 @pytest.fixture
 def receiver():
     server = WebhookReceiver().start()
@@ -101,7 +107,7 @@ def test_emit_delivers_a_signed_payload_after_commit(receiver, django_capture_on
     )
     delivery = WebhookDelivery.objects.get(pk=ids[0])
     assert (delivery.status, delivery.attempts, delivery.response_status) == (Status.SUCCEEDED, 1, 200)
-    assert delivery.response_body == "状态 200"
+    assert delivery.response_body == "HTTP 200 OK"
     assert delivery.delivered_at == NOW and delivery.ticket_number == "LX20260317000001"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import cases
 from api.cases import mutations
 from cases.error_codes import CaseErrorCode, SubmissionErrorCode
 from cases.errors import CaseError, CaseValidationError, FieldProblem, InvalidTransition
+from cases.input_safety import check_texts, received_at_problem
 
 CASES_DIR = Path(cases.__file__).parent
 SUBMISSION_MODULES = {"submission.py", "photos.py"}
@@ -56,7 +58,7 @@ def raised_codes() -> dict[str, set[str]]:
 
 def test_the_scan_finds_the_codes_it_should():
     codes = raised_codes()
-    assert {"invalid_type", "in_future", "invalid_phone"} <= codes["submission.py"]
+    assert {"invalid_type", "invalid_datetime", "invalid_phone"} <= codes["submission.py"]
     assert {"extension_too_late", "extension_cap_reached"} <= codes["actions/handling.py"]
     assert {"photo_empty", "photo_type", "photo_too_large"} <= codes["photos.py"]
     assert {"case_error", "invalid", "permission_denied", "not_found", "already_acknowledged"} <= codes["errors.py"]
@@ -103,3 +105,14 @@ def test_every_mutation_uses_a_domain_enum():
 
     enums = {m.error_codes._meta.enum for m in all_mutations(ApiMutation) if hasattr(m, "error_codes")}
     assert enums == {SubmissionErrorCode, CaseErrorCode}
+
+
+def test_the_input_safety_codes_are_registered_where_they_are_raised():
+    """Unstorable text is refused on intake and on every action; the receipt window only on intake."""
+    assert "invalid_characters" in set(SubmissionErrorCode) & set(CaseErrorCode)
+    assert {"in_future", "out_of_range"} <= set(SubmissionErrorCode)
+    with pytest.raises(CaseValidationError) as refused:
+        check_texts(("note", "说明", "a\x00b"))
+    assert refused.value.problems[0].code == "invalid_characters"
+    now = datetime(2026, 3, 17, 9, 0, tzinfo=UTC)
+    assert received_at_problem(datetime(2020, 1, 1, tzinfo=UTC), now).code == "out_of_range"

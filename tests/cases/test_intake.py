@@ -198,7 +198,10 @@ def test_crash_between_store_and_decide_is_finished_by_the_sweep(monkeypatch, cl
 def test_history_of_the_same_address_feeds_the_repeat_rule(clock):
     for day in (3, 10):
         clock.move_to(at(2026, 3, day, 9, 0))
-        submit_case(story_submission(text="芙蓉街16号院下水道又堵了，污水往外漫。"))
+        # Three different residents: the repeat rule counts distinct reporters (tests/security/test_repeat_signal.py).
+        submit_case(
+            story_submission(text="芙蓉街16号院下水道又堵了，污水往外漫。", reporter_phone=f"139000000{day:02d}")
+        )
     clock.move_to(at(2026, 3, 17, 9, 25))
     third = submit_case(story_submission(text="芙蓉街16号院下水道又堵了，污水往外漫。")).case
     assert "route-repeat-complaint" in third.fired_rules
