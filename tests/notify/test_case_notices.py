@@ -115,7 +115,8 @@ def test_every_demo_role_gets_an_account_once(reference_data, monkeypatch):
         role=StaffRole.DEPARTMENT_OFFICER, department__code="dept-drain"
     )
     assert officer.user.username == "dept-drain"
-    assert authenticate(username="dept-drain", password="Quancheng-demo-1") == officer.user
+    login = RequestFactory().post("/admin/login/")
+    assert authenticate(login, username="dept-drain", password="Quancheng-demo-1") == officer.user
     assert list(officer.user.groups.values_list("name", flat=True)) == ["部门办理人员"]
     worker = StaffMember.objects.select_related("user").filter(role=StaffRole.GRID_WORKER).first()
     assert worker.user.username == "".join(c for c in worker.phone if c.isdigit())

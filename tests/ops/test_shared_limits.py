@@ -16,7 +16,7 @@ HITS_EACH, LIMIT = 150, 200
 PROBE = f"""
 import sys, time, django
 django.setup()
-from api.ratelimit import Rate, hit
+from traffic.ratelimit import Rate, hit
 start = float(sys.argv[1])
 assert time.time() < start, "started late: the two processes would not overlap"
 while time.time() < start:
