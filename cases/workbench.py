@@ -19,6 +19,7 @@ from .models import (
     Case,
     CaseStatus,
     DeadlineCard,
+    Escalation,
     ExtensionRequest,
     ReturnRequest,
 )
@@ -125,35 +126,50 @@ class BoardCell:
     state: str  # pending / late / acknowledged / late_acknowledged / returned / feedback
     state_label: str
     at: datetime | None
+    ack_due: datetime | None = None
 
 
-def whistle_board(qs: QuerySet[Case], now: datetime) -> list[tuple[Case, list[BoardCell]]]:
-    """Open whistle cases, each with every department's report-in status."""
+@dataclass(frozen=True)
+class BoardRow:
+    """One whistle case on the board: its units, its deadlines (on ``case``) and the level reached."""
+
+    case: Case
+    cells: list[BoardCell]
+    level_name: str
+
+
+def _cell(a: Assignment, now: datetime) -> BoardCell:
+    # The status, not ``feedback_at``: a reopened case puts its units back to 已报到 but keeps the old timestamp.
+    if not a.active:
+        state, label, moment = "returned", "已退单", a.returned_at
+    elif a.acknowledged_at is None:
+        late = a.ack_due is not None and now > a.ack_due
+        state, label, moment = ("late", "逾期未报到", a.ack_due) if late else ("pending", "待报到", a.ack_due)
+    elif a.status == Assignment.Status.FEEDBACK:
+        state, label, moment = "feedback", "已反馈", a.feedback_at
+    else:
+        late = a.ack_due is not None and a.acknowledged_at > a.ack_due
+        state, label = ("late_acknowledged", "超时报到") if late else ("acknowledged", "已报到")
+        moment = a.acknowledged_at
+    return BoardCell(a.unit_label, a.get_role_display(), state, label, moment, a.ack_due)
+
+
+def whistle_board(qs: QuerySet[Case], now: datetime) -> list[BoardRow]:
+    """Open whistle cases, each with every unit's live report-in status, deadline and the level reached."""
     cases = (
         with_cards(qs.filter(whistle=True, status__in=OPEN_STATUSES))
         .select_related("subdistrict", "category")
         .prefetch_related(
-            Prefetch("assignments", queryset=Assignment.objects.select_related("department").order_by("-role", "id"))
+            Prefetch("assignments", queryset=Assignment.objects.select_related("department").order_by("-role", "id")),
+            Prefetch("escalations", queryset=Escalation.objects.order_by("level")),
         )
         .order_by("ack_due", "id")
     )
     board = []
     for case in cases:
-        cells = []
-        for a in case.assignments.all():
-            if not a.active:
-                state, label, moment = "returned", "已退单", a.returned_at
-            elif a.acknowledged_at is None:
-                late = a.ack_due is not None and now > a.ack_due
-                state, label, moment = ("late", "逾期未报到", a.ack_due) if late else ("pending", "待报到", a.ack_due)
-            elif a.feedback_at is not None:
-                state, label, moment = "feedback", "已反馈", a.feedback_at
-            else:
-                late = a.ack_due is not None and a.acknowledged_at > a.ack_due
-                state, label = ("late_acknowledged", "超时报到") if late else ("acknowledged", "已报到")
-                moment = a.acknowledged_at
-            cells.append(BoardCell(a.unit_label, a.get_role_display(), state, label, moment))
-        board.append((case, cells))
+        reached = [e for e in case.escalations.all() if e.level == case.escalation_level]
+        level_name = reached[0].name if reached else ""
+        board.append(BoardRow(case, [_cell(a, now) for a in case.assignments.all()], level_name))
     return board
 
 
