@@ -175,3 +175,53 @@ def whistle_board(qs: QuerySet[Case], now: datetime) -> list[BoardRow]:
 
 STATUS_CHOICES = [("", "全部状态"), *CaseStatus.choices]
 CARD_CHOICES = [("", "全部"), *CardColour.choices]
+
+
+QUEUE_PREVIEW = 5
+
+
+@dataclass(frozen=True)
+class QueueGroup:
+    key: str
+    label: str
+    count: int
+    cases: list[Case]
+    link: str  # query string for the case listing
+    empty: str
+
+
+def department_queue(department_id: int, now: datetime) -> list[QueueGroup]:
+    """A department's home-page queue: new, due soon, overdue, and its 退单/延期 awaiting a decision.
+
+    One aggregate for the counts and one query per group for the first few cases, whatever the size.
+    """
+    mine = Assignment.objects.filter(case=OuterRef("pk"), department_id=department_id, active=True)
+    new = Q(status__in=OPEN_STATUSES) & Q(
+        Exists(mine.filter(acknowledged_at__isnull=True).filter(Q(ack_due__isnull=True) | Q(ack_due__gte=now)))
+    )
+    requests = Q(
+        Exists(
+            ReturnRequest.objects.filter(
+                case=OuterRef("pk"), state=ReturnRequest.State.PENDING, assignment__department_id=department_id
+            )
+        )
+    ) | Q(
+        Exists(
+            ExtensionRequest.objects.filter(
+                case=OuterRef("pk"), state=ExtensionRequest.State.PENDING, assignment__department_id=department_id
+            )
+        )
+    )
+    groups = [
+        ("new", "新派单待报到", new, "status=dispatched", "没有待报到的新派单。"),
+        ("due_soon", "即将到期", due_soon_q(now), "due_soon=on", "24小时内没有到期的时限。"),
+        ("overdue", "已超期", overdue_q(now), "overdue=on", "没有超期工单，请继续保持。"),
+        ("requests", "待决定的退单/延期", requests, "pending_approval=on", "没有等待街道决定的退单或延期申请。"),
+    ]
+    base = Case.objects.filter(Exists(mine))
+    counts = base.aggregate(**{key: Count("pk", filter=q) for key, _, q, _, _ in groups})
+    preview = base.select_related("category").order_by("complete_due", "id")
+    return [
+        QueueGroup(key, label, counts[key], list(preview.filter(q)[:QUEUE_PREVIEW]) if counts[key] else [], link, empty)
+        for key, label, q, link, empty in groups
+    ]
