@@ -23,7 +23,7 @@ from . import engine
 from .cards import issue_due_cards, next_card_moment
 from .locking import retry_when_locked
 from .models import Assignment, Case, CaseEvent, CaseStatus, Escalation, EventKind
-from .notifications import notify, staff_for_handlers, staff_for_unit
+from .notifications import ladder_roll, notify, staff_for_handlers, staff_for_unit
 from .tasks import schedule_check
 
 logger = logging.getLogger(__name__)
@@ -213,11 +213,14 @@ def record_escalation(
     )
     top = created[-1]
     handlers = "、".join(decided.handlers)
+    earlier = [(level, ladder_step(level)) for level in range(1, previous + 1)]
+    rungs = [(level, s.name, s.handlers) for level, s in earlier] + [(r.level, r.name, r.handlers) for r in created]
     notify(
         case,
         staff_for_handlers(case, decided.handlers),
         kind=EventKind.ESCALATED,
-        message=f"工单{case.ticket_number}已提级至第{decided.level}级“{decided.name}”，请{handlers}督促处置。",
+        message=f"工单{case.ticket_number}已提级至第{decided.level}级“{decided.name}”，请{handlers}督促处置。"
+        f"各级责任人：{ladder_roll(case, rungs)}。",
         at=now,
         fallback_label=handlers,
         escalation=top,

@@ -55,6 +55,26 @@ def staff_for_handlers(
     return StaffMember.objects.filter(query, active=True).select_related("user")
 
 
+def ladder_roll(case: Case, steps: Sequence[tuple[int, str, Sequence[str]]]) -> str:
+    """Who stands at each rung, by name: ``第1级“巷长协调”：孔洁（巷长）；第2级…``.
+
+    ``steps`` are (level, name, handler names). One staff query for all rungs; a rung with
+    nobody on the register says so, so a jump to 区督办 still shows whom the 巷长/街长 rungs meant.
+    Staff come back already limited to the case's area per role, so the role alone places them.
+    """
+    assignments = list(case.assignments.all())
+    staff = list(
+        staff_for_handlers(case, [h for _, _, handlers in steps for h in handlers], assignments).order_by("id")
+    )
+    parts = []
+    for level, name, handlers in steps:
+        roles = {role for h in handlers for role in roles_for_handler(h)}
+        people = [str(s) for s in staff if s.role in roles]
+        who = "、".join(people) or "、".join(f"{h}（未登记）" for h in handlers) or "未指定"
+        parts.append(f"第{level}级“{name}”：{who}")
+    return "；".join(parts)
+
+
 def _unit_q(case: Case, assignment: Assignment) -> Q:
     return {
         UnitKind.DEPARTMENT: Q(role=StaffRole.DEPARTMENT_OFFICER, department_id=assignment.department_id),

@@ -15,7 +15,7 @@ from .charts import rate_bars
 from .models import CaseStatus
 from .permissions import actor_for, visible_cases
 from .scores import compute_scores
-from .workbench import overdue_q
+from .workbench import department_queue, overdue_q
 
 
 @hooks.register("register_admin_urls")
@@ -124,3 +124,25 @@ class CasesDashboardPanel(Component):
 def add_cases_panel(request, panels):
     if request.user.has_perm("cases.view_case_scores"):
         panels.append(CasesDashboardPanel(request))
+
+
+class DepartmentQueuePanel(Component):
+    """A department officer's day on the home page: what to report in, what is due, what is late."""
+
+    name = "cases_department_queue"
+    order = 50
+    template_name = "cases/department_queue_panel.html"
+
+    def __init__(self, request, department):
+        self.request = request
+        self.department = department
+
+    def get_context_data(self, parent_context=None):
+        return {"department": self.department, "groups": department_queue(self.department.pk, timezone.now())}
+
+
+@hooks.register("construct_homepage_panels")
+def add_department_queue_panel(request, panels):
+    staff = actor_for(request.user).staff
+    if staff is not None and staff.department_id and request.user.has_perm("cases.view_case"):
+        panels.append(DepartmentQueuePanel(request, staff.department))

@@ -19,6 +19,7 @@ from .models import (
     Case,
     CaseStatus,
     DeadlineCard,
+    Escalation,
     ExtensionRequest,
     ReturnRequest,
 )
@@ -125,37 +126,102 @@ class BoardCell:
     state: str  # pending / late / acknowledged / late_acknowledged / returned / feedback
     state_label: str
     at: datetime | None
+    ack_due: datetime | None = None
 
 
-def whistle_board(qs: QuerySet[Case], now: datetime) -> list[tuple[Case, list[BoardCell]]]:
-    """Open whistle cases, each with every department's report-in status."""
+@dataclass(frozen=True)
+class BoardRow:
+    """One whistle case on the board: its units, its deadlines (on ``case``) and the level reached."""
+
+    case: Case
+    cells: list[BoardCell]
+    level_name: str
+
+
+def _cell(a: Assignment, now: datetime) -> BoardCell:
+    # The status, not ``feedback_at``: a reopened case puts its units back to 已报到 but keeps the old timestamp.
+    if not a.active:
+        state, label, moment = "returned", "已退单", a.returned_at
+    elif a.acknowledged_at is None:
+        late = a.ack_due is not None and now > a.ack_due
+        state, label, moment = ("late", "逾期未报到", a.ack_due) if late else ("pending", "待报到", a.ack_due)
+    elif a.status == Assignment.Status.FEEDBACK:
+        state, label, moment = "feedback", "已反馈", a.feedback_at
+    else:
+        late = a.ack_due is not None and a.acknowledged_at > a.ack_due
+        state, label = ("late_acknowledged", "超时报到") if late else ("acknowledged", "已报到")
+        moment = a.acknowledged_at
+    return BoardCell(a.unit_label, a.get_role_display(), state, label, moment, a.ack_due)
+
+
+def whistle_board(qs: QuerySet[Case], now: datetime) -> list[BoardRow]:
+    """Open whistle cases, each with every unit's live report-in status, deadline and the level reached."""
     cases = (
         with_cards(qs.filter(whistle=True, status__in=OPEN_STATUSES))
         .select_related("subdistrict", "category")
         .prefetch_related(
-            Prefetch("assignments", queryset=Assignment.objects.select_related("department").order_by("-role", "id"))
+            Prefetch("assignments", queryset=Assignment.objects.select_related("department").order_by("-role", "id")),
+            Prefetch("escalations", queryset=Escalation.objects.order_by("level")),
         )
         .order_by("ack_due", "id")
     )
     board = []
     for case in cases:
-        cells = []
-        for a in case.assignments.all():
-            if not a.active:
-                state, label, moment = "returned", "已退单", a.returned_at
-            elif a.acknowledged_at is None:
-                late = a.ack_due is not None and now > a.ack_due
-                state, label, moment = ("late", "逾期未报到", a.ack_due) if late else ("pending", "待报到", a.ack_due)
-            elif a.feedback_at is not None:
-                state, label, moment = "feedback", "已反馈", a.feedback_at
-            else:
-                late = a.ack_due is not None and a.acknowledged_at > a.ack_due
-                state, label = ("late_acknowledged", "超时报到") if late else ("acknowledged", "已报到")
-                moment = a.acknowledged_at
-            cells.append(BoardCell(a.unit_label, a.get_role_display(), state, label, moment))
-        board.append((case, cells))
+        reached = [e for e in case.escalations.all() if e.level == case.escalation_level]
+        level_name = reached[0].name if reached else ""
+        board.append(BoardRow(case, [_cell(a, now) for a in case.assignments.all()], level_name))
     return board
 
 
 STATUS_CHOICES = [("", "全部状态"), *CaseStatus.choices]
 CARD_CHOICES = [("", "全部"), *CardColour.choices]
+
+
+QUEUE_PREVIEW = 5
+
+
+@dataclass(frozen=True)
+class QueueGroup:
+    key: str
+    label: str
+    count: int
+    cases: list[Case]
+    link: str  # query string for the case listing
+    empty: str
+
+
+def department_queue(department_id: int, now: datetime) -> list[QueueGroup]:
+    """A department's home-page queue: new, due soon, overdue, and its 退单/延期 awaiting a decision.
+
+    One aggregate for the counts and one query per group for the first few cases, whatever the size.
+    """
+    mine = Assignment.objects.filter(case=OuterRef("pk"), department_id=department_id, active=True)
+    new = Q(status__in=OPEN_STATUSES) & Q(
+        Exists(mine.filter(acknowledged_at__isnull=True).filter(Q(ack_due__isnull=True) | Q(ack_due__gte=now)))
+    )
+    requests = Q(
+        Exists(
+            ReturnRequest.objects.filter(
+                case=OuterRef("pk"), state=ReturnRequest.State.PENDING, assignment__department_id=department_id
+            )
+        )
+    ) | Q(
+        Exists(
+            ExtensionRequest.objects.filter(
+                case=OuterRef("pk"), state=ExtensionRequest.State.PENDING, assignment__department_id=department_id
+            )
+        )
+    )
+    groups = [
+        ("new", "新派单待报到", new, "status=dispatched", "没有待报到的新派单。"),
+        ("due_soon", "即将到期", due_soon_q(now), "due_soon=on", "24小时内没有到期的时限。"),
+        ("overdue", "已超期", overdue_q(now), "overdue=on", "没有超期工单，请继续保持。"),
+        ("requests", "待决定的退单/延期", requests, "pending_approval=on", "没有等待街道决定的退单或延期申请。"),
+    ]
+    base = Case.objects.filter(Exists(mine))
+    counts = base.aggregate(**{key: Count("pk", filter=q) for key, _, q, _, _ in groups})
+    preview = base.select_related("category").order_by("complete_due", "id")
+    return [
+        QueueGroup(key, label, counts[key], list(preview.filter(q)[:QUEUE_PREVIEW]) if counts[key] else [], link, empty)
+        for key, label, q, link, empty in groups
+    ]

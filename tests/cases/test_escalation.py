@@ -108,7 +108,13 @@ def test_holiday_deadlines_and_one_level_per_working_day(gas_case, people):
         4: ["督办钱（区督办人员）"],
     }
     assert Notification.objects.get(escalation__level=1).message == (
-        f"工单{case.ticket_number}已提级至第1级“巷长协调”，请巷长督促处置。"
+        f"工单{case.ticket_number}已提级至第1级“巷长协调”，请巷长督促处置。各级责任人：第1级“巷长协调”：孔洁（巷长）。"
+    )
+    # Level 4 names every rung below it too, from the alley and street of the case's address.
+    assert Notification.objects.get(escalation__level=4).message.endswith(
+        "各级责任人：第1级“巷长协调”：孔洁（巷长）；第2级“街长协调”：贾峰（街长）；"
+        "第3级“街道吹哨”：翟霞（街道吹哨调度员）、燃气孙工（部门办理人员）、调度员郑（街道吹哨调度员）；"
+        "第4级“区督办”：督办钱（区督办人员）。"
     )
     events = case.events.filter(kind=EventKind.ESCALATED).order_by("at")
     assert [(e.payload["from_level"], e.payload["to_level"]) for e in events] == [(0, 1), (1, 2), (2, 3), (3, 4)]
@@ -132,6 +138,9 @@ def test_unacknowledged_case_jumps_levels_once_after_a_long_outage(people, clock
     assert story.events.filter(kind=EventKind.ESCALATED).count() == 1
     # Only the rung reached is told, not the ones passed on the way.
     assert set(Notification.objects.filter(kind=EventKind.ESCALATED).values_list("escalation__level", flat=True)) == {3}
+    # … but its notice names the people on the rungs passed: the 巷长 and 街长 of the address.
+    message = Notification.objects.filter(kind=EventKind.ESCALATED).first().message
+    assert "第1级“巷长协调”：孟泽宇（巷长）；第2级“街长协调”：李建国（街长）；第3级“街道吹哨”：" in message
 
 
 def test_task_twice_and_sweep_beside_it_escalate_once(gas_case):
@@ -159,7 +168,11 @@ def test_escalation_email_goes_after_commit(gas_case, django_capture_on_commit_c
         deliver(notice_id)
     ticket = gas_case.ticket_number
     assert sorted((m.to[0], m.subject) for m in mail.outbox) == [
-        ("alleychief@example.org", f"[{ticket}] 工单{ticket}已提级至第1级“巷长协调”，请巷长督促处置。"),
+        (
+            "alleychief@example.org",
+            f"[{ticket}] 工单{ticket}已提级至第1级“巷长协调”，请巷长督促处置。"
+            "各级责任人：第1级“巷长协调”：孔洁（巷长）、巷长孔（巷长）。",
+        ),
         ("gas@example.org", f"[{ticket}] 工单{ticket}已超过反馈时限，请尽快向诉求人反馈办理情况。"),
         ("gas@example.org", f"[{ticket}] 黄牌预警：工单{ticket}将于2026-10-10 23:59到达办结时限，请抓紧办理。"),
     ]

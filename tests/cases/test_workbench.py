@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from django.utils import timezone
 
 from cases import services
 from cases.models import CaseEvent, EventKind
@@ -205,13 +207,42 @@ def test_whistle_board_shows_each_departments_report_in(client, staff, story_cas
     services.acknowledge(story_case.assignments.get(role="lead"), actor=staff["drain"])
     clock.move_to(at(2026, 3, 18, 10, 0))
     response = login(client, staff["dispatcher"]).get(reverse("cases_whistle"))
-    ((case, cells),) = response.context["board"]
-    assert case == story_case
-    assert [(c.unit_label, c.role_label, c.state_label, c.at) for c in cells] == [
-        ("历下区排水服务中心", "主办", "已报到", at(2026, 3, 17, 10, 0)),
-        ("济南水务集团历下供水服务中心", "协办", "逾期未报到", at(2026, 3, 18, 9, 25)),
+    ((row),) = response.context["board"]
+    assert row.case == story_case
+    assert [(c.unit_label, c.role_label, c.state_label, c.at, c.ack_due) for c in row.cells] == [
+        ("历下区排水服务中心", "主办", "已报到", at(2026, 3, 17, 10, 0), at(2026, 3, 18, 9, 25)),
+        ("济南水务集团历下供水服务中心", "协办", "逾期未报到", at(2026, 3, 18, 9, 25), at(2026, 3, 18, 9, 25)),
     ]
+    content = response.content.decode()
+    assert "报到时限" in content and "2026-03-18 09:25" in content and "提级层级：" in content
     assert login(client, staff["other_dispatcher"]).get(reverse("cases_whistle")).context["board"] == []
+
+
+def test_whistle_board_after_reopen_shows_live_status_and_level(client, staff, story_case, clock):
+    from cases.escalation import escalate_if_overdue
+
+    lead = story_case.assignments.get(role="lead")
+    services.acknowledge(lead, actor=staff["drain"])
+    services.acknowledge(story_case.assignments.get(role="co"), actor=staff["water"])
+    services.start(story_case, actor=staff["drain"])
+    services.give_feedback(story_case, actor=staff["drain"], text="已安排人员现场查看")
+    services.resolve(story_case, actor=staff["drain"], resolution="已疏通")
+    services.record_callback(story_case, actor=staff["dispatcher"], satisfaction="unsatisfied", note="仍有黄水")
+    services.reopen(story_case, actor=staff["dispatcher"], reason="居民反映仍有黄水")
+    story_case.refresh_from_db()
+    clock.move_to(story_case.complete_due + timedelta(days=3))
+    escalate_if_overdue(story_case.pk)
+    story_case.refresh_from_db()
+    assert story_case.escalation_level > 0
+
+    response = login(client, staff["dispatcher"]).get(reverse("cases_whistle"))
+    ((row),) = response.context["board"]
+    assert [c.state_label for c in row.cells] == ["已报到", "已报到"]  # not 已反馈 from the first round
+    top = story_case.escalations.order_by("-level").first()
+    assert row.level_name == top.name and top.name
+    content = response.content.decode()
+    assert f"提级层级：第{story_case.escalation_level}级“{top.name}”" in content
+    assert story_case.complete_due.astimezone(timezone.get_current_timezone()).strftime("%Y-%m-%d %H:%M") in content
 
 
 def test_notifications_inbox(client, staff, story_case):
