@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -25,7 +25,13 @@ class HistoricalCaseViewSet(SnippetViewSet):
     icon = "history"
     menu_label = "历史诉求"
     search_backend_name = None
-    list_display = ["code", "text", Column("category", label="确认分类", accessor="category"), "urgent", "received_at"]
+    list_display = [
+        "code",
+        "text",
+        Column("category", label="确认分类", accessor="category"),
+        BooleanColumn("urgent", label="紧急"),
+        "received_at",
+    ]
     list_filter = ["urgent", "category"]
     search_fields = ["text", "code"]
     list_per_page = 50

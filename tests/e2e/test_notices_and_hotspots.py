@@ -56,7 +56,7 @@ def test_admin_publishes_a_notice_and_a_resident_finds_and_subscribes(open_page,
     admin.locator("[name=title]").click()  # closes the date picker before the shot
     screenshot(admin, "admin-edit")
     admin.locator("[data-w-dropdown-target='toggle']").last.click()
-    admin.get_by_role("button", name="发布").click()
+    admin.get_by_role("button", name="发布", exact=True).click()
     expect(admin.locator(".messages")).to_contain_text("芙蓉街停水通知")
     notice = NoticePage.objects.live().get(title="芙蓉街停水通知")
     assert [g.code for g in notice.grids.all()] == ["grid-furongli-02"]
