@@ -91,6 +91,7 @@ test-postgres: browser-deps
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
 
 check-migrations: install
 	$(PY) manage.py makemigrations --check --dry-run

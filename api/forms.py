@@ -49,4 +49,4 @@ class WebhookSubscriptionForm(WagtailAdminModelForm):
             check(url)
         except UnsafeDestination as error:
             raise forms.ValidationError(str(error)) from None
-        return url
+        return str(url)

@@ -1,5 +1,7 @@
 """The root GraphQL schema; it only composes the query and mutation mixins of the domain packages."""
 
+from typing import Any
+
 import graphene
 
 from api.cases.mutations import CaseMutations
@@ -19,7 +21,7 @@ class Query(
     ping = graphene.String(required=True, description="健康检查：返回 pong。")
 
     @staticmethod
-    def resolve_ping(root, info) -> str:
+    def resolve_ping(root: Any, info: Any) -> str:
         return "pong"
 
 

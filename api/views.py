@@ -20,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from graphene_django.views import GraphQLView
 from graphql import (
     DocumentNode,
+    ExecutionResult,
     GraphQLError,
     OperationType,
     execute,
@@ -86,7 +87,7 @@ def negotiate(accept: str) -> tuple[str, bool]:
 class RequestError(Exception):
     """The HTTP request as a whole is refused; becomes one top-level error."""
 
-    def __init__(self, status: int, code: ApiErrorCode, message: str, headers: dict | None = None) -> None:
+    def __init__(self, status: int, code: ApiErrorCode, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.headers = status, code, message, headers or {}
 
@@ -103,16 +104,18 @@ def _parse(query: str, max_tokens: int) -> tuple[DocumentNode | None, tuple[Grap
 def _standard_errors(schema: Any, query: str, max_tokens: int) -> tuple[GraphQLError, ...]:
     """The standard rules ignore variables, so each distinct document is validated once."""
     document, _ = _parse(query, max_tokens)
+    assert document is not None  # only documents that parsed are validated
     return tuple(validate(schema, document, specified_rules, max_errors=20))
 
 
 @functools.lru_cache(maxsize=512)
 def _limit_errors(
-    schema: Any, query: str, max_tokens: int, page_variables: tuple, settings_key: tuple
+    schema: Any, query: str, max_tokens: int, page_variables: tuple[tuple[str, int], ...], settings_key: tuple[Any, ...]
 ) -> tuple[GraphQLError, ...]:
     """The limit rules read only the document, the settings and the integer variables (page sizes),
     so their verdict is kept per document, integer variables and limit settings."""
     document, _ = _parse(query, max_tokens)
+    assert document is not None  # only documents that parsed are validated
     return tuple(validate(schema, document, limit_rules(dict(page_variables))))
 
 
@@ -127,13 +130,16 @@ class ApiGraphQLView(GraphQLView):
             return self.error_response(RequestError(500, ApiErrorCode.INTERNAL_ERROR, INTERNAL_MESSAGE), request)
 
     def handle(self, request: HttpRequest) -> HttpResponse:
-        request.graphql_media_type, request.graphql_legacy_status = negotiate(request.META.get("HTTP_ACCEPT", ""))
+        media_type, legacy_status = negotiate(request.META.get("HTTP_ACCEPT", ""))
+        request.graphql_media_type = media_type  # type: ignore[attr-defined]  # read by error_response
+        request.graphql_legacy_status = legacy_status  # type: ignore[attr-defined]
         if request.method not in ("GET", "POST"):
             raise RequestError(
                 405, ApiErrorCode.METHOD_NOT_ALLOWED, "GraphQL 只接受 GET 和 POST。", {"Allow": "GET, POST"}
             )
         if self.graphiql and request.method == "GET" and "raw" not in request.GET and self.request_wants_html(request):
-            return super().dispatch(request)
+            page: HttpResponse = super().dispatch(request)  # graphene-django is untyped
+            return page
 
         body = self.read_body(request)
         try:
@@ -144,7 +150,7 @@ class ApiGraphQLView(GraphQLView):
             raise RequestError(401, ApiErrorCode.INVALID_API_KEY, str(error), {"WWW-Authenticate": "Bearer"}) from None
         operations, batch = self.operations(request, body)
         limit = self.rate_limit(client, len(operations))
-        request.api_client = client
+        request.api_client = client  # type: ignore[attr-defined]  # read by resolvers as info.context.api_client
 
         results = [self.run_operation(request, operation) for operation in operations]
         if batch:
@@ -176,7 +182,7 @@ class ApiGraphQLView(GraphQLView):
             raise too_large
         return body
 
-    def operations(self, request: HttpRequest, body: bytes) -> tuple[list[dict], bool]:
+    def operations(self, request: HttpRequest, body: bytes) -> tuple[list[dict[str, Any]], bool]:
         if request.method == "GET":
             return [
                 {
@@ -232,13 +238,13 @@ class ApiGraphQLView(GraphQLView):
 
     # -- one operation -----------------------------------------------------------------------
 
-    def run_operation(self, request: HttpRequest, operation: dict) -> tuple[dict, int]:
+    def run_operation(self, request: HttpRequest, operation: dict[str, Any]) -> tuple[dict[str, Any], int]:
         try:
             return self._run_operation(request, operation)
         except RequestError as error:
             return {"errors": [self.request_error(error)]}, error.status
 
-    def _run_operation(self, request: HttpRequest, operation: dict) -> tuple[dict, int]:
+    def _run_operation(self, request: HttpRequest, operation: dict[str, Any]) -> tuple[dict[str, Any], int]:
         query = operation.get("query")
         variables = operation.get("variables")
         operation_name = operation.get("operationName")
@@ -287,6 +293,7 @@ class ApiGraphQLView(GraphQLView):
             is_awaitable=_never_awaitable,
             execution_context_class=ApiExecutionContext,
         )
+        assert isinstance(result, ExecutionResult)  # is_awaitable=_never_awaitable: never a coroutine
         response: dict[str, Any] = {}
         status = 200
         if result.errors:
@@ -306,19 +313,22 @@ class ApiGraphQLView(GraphQLView):
 
     # -- output ------------------------------------------------------------------------------
 
-    def errors_only(self, errors: Any, default_code: ApiErrorCode) -> dict:
+    def errors_only(self, errors: Any, default_code: ApiErrorCode) -> dict[str, Any]:
         return {"errors": [self.format_graphql_error(e, default_code) for e in errors]}
 
     @staticmethod
-    def format_graphql_error(error: GraphQLError, default_code: ApiErrorCode | None) -> dict:
+    def format_graphql_error(error: GraphQLError, default_code: ApiErrorCode | None) -> dict[str, Any]:
         original = error.original_error
         if original is not None and not isinstance(original, GraphQLError):
             logger.error("Unhandled error in GraphQL resolver at %s", error.path, exc_info=original)
-            masked = {"message": INTERNAL_MESSAGE, "extensions": {"code": str(ApiErrorCode.INTERNAL_ERROR)}}
+            masked: dict[str, Any] = {
+                "message": INTERNAL_MESSAGE,
+                "extensions": {"code": str(ApiErrorCode.INTERNAL_ERROR)},
+            }
             if error.path:
                 masked["path"] = error.path
             return masked
-        formatted = dict(error.formatted)
+        formatted: dict[str, Any] = {**error.formatted}
         extensions = dict(formatted.get("extensions") or {})
         if default_code is None:
             default_code = ApiErrorCode.INTERNAL_ERROR if error.path else ApiErrorCode.BAD_REQUEST
@@ -328,7 +338,7 @@ class ApiGraphQLView(GraphQLView):
             formatted["message"] = _SUGGESTION.sub("", formatted["message"])
         return formatted
 
-    def request_error(self, error: RequestError) -> dict:
+    def request_error(self, error: RequestError) -> dict[str, Any]:
         return {"message": error.message, "extensions": {"code": str(error.code)}}
 
     def error_response(self, error: RequestError, request: HttpRequest | None = None) -> HttpResponse:
@@ -360,7 +370,8 @@ def _view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     debug = bool(settings.DEBUG)
     if debug not in _views:
         _views[debug] = ApiGraphQLView.as_view(graphiql=debug)
-    return _views[debug](request, *args, **kwargs)
+    response: HttpResponse = _views[debug](request, *args, **kwargs)
+    return response
 
 
 graphql_view = csrf_exempt(_view)

@@ -45,7 +45,7 @@ def username_for(staff: StaffMember, taken: set[str]) -> str:
     code; otherwise (or when already used) ``staff<id>``."""
     phone = "".join(c for c in staff.phone if c.isdigit())
     candidates = [phone] if len(phone) == 11 and phone.startswith("1") else []
-    if staff.role == StaffRole.DEPARTMENT_OFFICER and staff.department_id:
+    if staff.role == StaffRole.DEPARTMENT_OFFICER and staff.department is not None:
         candidates.append(staff.department.code)
     name = next((c for c in candidates if c not in taken), f"staff{staff.pk}")
     taken.add(name)

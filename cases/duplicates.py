@@ -60,8 +60,7 @@ def find_duplicates(
     near = Q()
     if key:
         near |= Q(address_key=key)
-    has_point = lat is not None and lng is not None
-    if has_point and radius > 0:
+    if lat is not None and lng is not None and radius > 0:
         min_lat, max_lat, min_lng, max_lng = bounding_box(lat, lng, radius)
         near |= Q(lat__range=(min_lat, max_lat), lng__range=(min_lng, max_lng))
     if not near:
@@ -79,7 +78,7 @@ def find_duplicates(
     for case in qs.order_by("received_at", "id")[:MAX_SCAN]:
         same_address = bool(key) and case.address_key == key
         distance = math.inf
-        if has_point and case.lat is not None and case.lng is not None:
+        if lat is not None and lng is not None and case.lat is not None and case.lng is not None:
             distance = haversine_m(lat, lng, case.lat, case.lng)
         if same_address or distance <= radius:
             ranked.append(((not same_address, distance, case.received_at, case.pk), case))
@@ -102,7 +101,7 @@ class PublicCaseSummary:
     def of(cls, case: Case) -> PublicCaseSummary:
         return cls(
             ticket_number=case.ticket_number,
-            category_name=case.category.name if case.category_id else "",
+            category_name=case.category.name if case.category is not None else "",
             status=case.status,
             status_label=case.get_status_display(),
             received_at=case.received_at,
@@ -136,7 +135,7 @@ def already_reported(
 
 def merged_summary(case: Case) -> PublicCaseSummary | None:
     """For a merged ticket, the case its reporter now follows; ``None`` when the ticket was not merged."""
-    if case.merged_into_id is None:
+    if case.merged_into is None:  # no query when the ticket was not merged
         return None
     return PublicCaseSummary.of(case.merged_into)
 

@@ -23,7 +23,7 @@ def propose_example(sender: Any, instance: CaseEvent, created: bool = False, raw
     if case.category_id is None or not case.text.strip():
         return
     decided = (case.decision or {}).get("category") or ""
-    if case.category.code == decided:
+    if case.category is None or case.category.code == decided:
         return
     ExampleRequest.objects.update_or_create(
         case_ticket=case.ticket_number,

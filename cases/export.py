@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from io import BytesIO
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -34,7 +35,7 @@ HEADINGS = [
 ]
 
 
-def _row(r: ScoreRow) -> list:
+def _row(r: ScoreRow) -> list[Any]:
     return [
         r.name,
         r.dispatched,

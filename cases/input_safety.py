@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -80,12 +81,15 @@ def received_at_problem(
     return None
 
 
-def received_at_window(policy: Any) -> dict[str, int]:
+@dataclass(frozen=True)
+class ReceiptWindow:
+    max_age_days: int
+    max_ahead_minutes: int
+
+
+def received_at_window(policy: Any) -> ReceiptWindow:
     """The window of ``received_at_problem`` as the district configured it (``cms.HandlingPolicy``)."""
-    return {
-        "max_age_days": policy.received_at_max_age_days,
-        "max_ahead_minutes": policy.received_at_max_ahead_minutes,
-    }
+    return ReceiptWindow(policy.received_at_max_age_days, policy.received_at_max_ahead_minutes)
 
 
 def check_texts(*fields: tuple[str, str, Any]) -> None:

@@ -4,6 +4,7 @@ notifications and photos. Models keep data and invariants; workflows are in ``ca
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -246,7 +247,7 @@ class Case(models.Model):
     def __str__(self) -> str:
         return self.ticket_number
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.address_key = normalize_address(self.address)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "address" in update_fields:
@@ -349,7 +350,7 @@ class Assignment(models.Model):
     @property
     def unit_label(self) -> str:
         if self.unit_kind == UnitKind.DEPARTMENT:
-            return self.department.name if self.department_id else self.unit_code
+            return self.department.name if self.department is not None else self.unit_code
         return UnitKind(self.unit_kind).label
 
     @property
@@ -443,7 +444,7 @@ class CaseEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id} {self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not self._state.adding:
             raise ValueError("工单事件只能追加，不能修改。")
         super().save(*args, **kwargs)
@@ -526,7 +527,7 @@ class CasePhoto(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return self.file.name
+        return self.file.name or ""
 
 
 class ReviewedRequest(models.Model):

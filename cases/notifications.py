@@ -10,15 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from cms.models import StaffMember, StaffRole
+from cms.units import UnitKind
 
 from .handlers import deciders, roles_for_handler
-from .models import Assignment, Case, Escalation, Notification, UnitKind
+from .models import Assignment, Case, Escalation, Notification
 
 
 def _staff_for_role(case: Case, role: str, assignments: Sequence[Assignment]) -> Q | None:
@@ -28,7 +30,7 @@ def _staff_for_role(case: Case, role: str, assignments: Sequence[Assignment]) ->
     if role in (StaffRole.ALLEY_STEWARD, StaffRole.ALLEY_CHIEF):
         return Q(role=role, alley_id=case.alley_id) if case.alley_id else None
     if role == StaffRole.STREET_CHIEF:
-        return Q(role=role, street_id=case.alley.street_id) if case.alley_id else None
+        return Q(role=role, street_id=case.alley.street_id) if case.alley is not None else None
     if role == StaffRole.COMMUNITY_SECRETARY:
         return Q(role=role, community_id=case.community_id) if case.community_id else None
     if role == StaffRole.SUBDISTRICT_DISPATCHER:
@@ -169,7 +171,7 @@ def _deliver(case: Case, rows: Sequence[Notification]) -> None:
     url = f"{settings.WAGTAILADMIN_BASE_URL.rstrip('/')}{reverse('cases_detail', args=[case.pk])}"
     outgoing = []
     for row in rows:
-        user = row.staff.user if row.staff_id and row.staff.user_id else row.recipient
+        user = row.staff.user if row.staff is not None and row.staff.user_id else row.recipient
         if user is None:
             continue
         message = Message(
@@ -186,7 +188,7 @@ def _deliver(case: Case, rows: Sequence[Notification]) -> None:
     send_many(outgoing)
 
 
-def inbox(user) -> QuerySet[Notification]:
+def inbox(user: Any) -> QuerySet[Notification]:
     """A user's notifications; supervisors also see the ones nobody else could be found for."""
     from .permissions import actor_for
 

@@ -13,8 +13,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from cms.models import StaffMember, StaffRole
+from cms.units import UnitKind
 
-from .models import Assignment, Case, CaseStatus, UnitKind
+from .models import Assignment, Case, CaseStatus
 
 GRID_ROLES = frozenset({StaffRole.GRID_LEADER, StaffRole.GRID_WORKER})
 
@@ -48,7 +49,7 @@ class Actor:
             return "系统"
         if self.staff is not None:
             return f"{self.staff.name}（{self.staff.get_role_display()}）"
-        return self.user.get_full_name() or self.user.get_username()
+        return str(self.user.get_full_name() or self.user.get_username())
 
 
 SYSTEM = Actor(None, None)

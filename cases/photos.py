@@ -21,7 +21,7 @@ class PhotoRejected(ValueError):
 
 @dataclass(frozen=True)
 class CheckedPhoto:
-    content: ContentFile
+    content: ContentFile[bytes]
     content_type: str
     size: int
 
@@ -37,7 +37,7 @@ def sniff_image_type(head: bytes) -> str | None:
     return None
 
 
-def check_photo(upload: File | bytes) -> CheckedPhoto:
+def check_photo(upload: File[bytes] | bytes) -> CheckedPhoto:
     """Read the upload once, check size and type, and return a copy under a fresh, safe name."""
     if isinstance(upload, bytes | bytearray):
         data = bytes(upload)

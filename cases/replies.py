@@ -27,7 +27,7 @@ def placeholder_values(case: Case) -> dict[str, str]:
     return {
         "工单号": case.ticket_number,
         "地址": case.address,
-        "分类": case.category.name if case.category_id else "",
+        "分类": case.category.name if case.category is not None else "",
         "承办单位": lead.unit_label if lead else "",
         "受理时间": timezone.localtime(case.received_at, local_zone()).strftime("%Y年%m月%d日 %H:%M"),
     }

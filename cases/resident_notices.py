@@ -36,7 +36,7 @@ def resident_sms(event: CaseEvent) -> tuple[str, str, dict[str, str]] | None:
         text = f"您的诉求已受理，工单号{ticket}。可凭工单号和本手机号在网站“查询进度”中查看办理情况。"
         return "case_received", text, {"ticket": ticket}
     if event.kind in (EventKind.DISPATCHED, EventKind.REDISPATCHED):
-        unit = case.lead_department.name if case.lead_department_id else "承办单位"
+        unit = case.lead_department.name if case.lead_department is not None else "承办单位"
         return "case_dispatched", f"您的诉求（工单号{ticket}）已转交{unit}办理。", {"ticket": ticket, "unit": unit}
     if event.kind == EventKind.RESOLVED:
         url = _track_url(case)

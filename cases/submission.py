@@ -114,7 +114,9 @@ def validate_submission(sub: CaseSubmission, now: datetime) -> CleanSubmission:
                 received_at = received_at.replace(tzinfo=local_zone())
             # The district's window (``HandlingPolicy``): channels' clocks may run a little ahead.
             window = received_at_window(HandlingPolicy.load())
-            problems.extend(filter(None, [received_at_problem(received_at, now, **window)]))
+            late = received_at_problem(received_at, now, max_age_days=window.max_age_days,
+                                       max_ahead_minutes=window.max_ahead_minutes)  # fmt: skip
+            problems.extend(filter(None, [late]))
         except (TypeError, ValueError):
             problem(
                 "received_at",

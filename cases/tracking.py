@@ -75,7 +75,7 @@ class _Window:
         return f"track:{digest}:{self.period}:{window}", int((window + 1) * self.period - time.time()) + 1
 
     def count(self, bucket: str) -> int:
-        return cache.get(self.key(bucket)[0], 0)
+        return int(cache.get(self.key(bucket)[0], 0))
 
     def add(self, bucket: str) -> None:
         key, ttl = self.key(bucket)

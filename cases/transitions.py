@@ -6,6 +6,7 @@ where the case goes is the workflow function's job in ``cases.services``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .errors import InvalidTransition
@@ -25,7 +26,7 @@ class Transition:
 HANDLING = [S.DISPATCHED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.FEEDBACK, S.REOPENED]
 
 
-def _t(name: str, label: str, sources: list[str] | frozenset[str]) -> Transition:
+def _t(name: str, label: str, sources: Iterable[str]) -> Transition:
     return Transition(name, label, frozenset(sources))
 
 

@@ -47,7 +47,7 @@ class Report:
     urgent_hits: int = 0
     automatic: int = 0
     automatic_right: int = 0
-    confusions: Counter = field(default_factory=Counter)
+    confusions: Counter[tuple[str, str | None]] = field(default_factory=Counter)
     misses: list[str] = field(default_factory=list)
 
     def figures(self) -> dict[str, float]:

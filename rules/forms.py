@@ -28,7 +28,8 @@ class SimulationForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         has_point = data.get("lat") is not None and data.get("lng") is not None
         if not data.get("address") and not has_point:
             raise forms.ValidationError("请填写地址，或同时填写经度和纬度。")

@@ -57,7 +57,7 @@ def config_from_database(book_content: dict[str, Any] | None = None, version: in
             urgent_keywords=tuple(c.urgent_keywords),
         )
         for c in sorted(categories, key=lambda c: (c.sort_order, c.code))
-        if c.parent_id
+        if c.parent is not None
     )
     tops = {c.code: c.name for c in categories if not c.parent_id}
 

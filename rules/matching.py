@@ -48,7 +48,7 @@ def _traditional_to_simplified() -> dict[str, str]:
     return table
 
 
-class _CharTable(dict):
+class _CharTable(dict[int, str]):
     """ord(char) -> normalised string, filled on first sight of each character (for str.translate)."""
 
     def __init__(self) -> None:

@@ -14,7 +14,7 @@ class RulesCheckPanel(Panel):
         def get_context_data(self, parent_context: dict[str, Any] | None = None) -> dict[str, Any]:
             from .services import check_rule_book
 
-            context = super().get_context_data(parent_context)
+            context: dict[str, Any] = super().get_context_data(parent_context)
             context["warnings"] = check_rule_book(self.instance) if self.instance and self.instance.pk else []
             context["saved"] = bool(self.instance and self.instance.pk)
             return context

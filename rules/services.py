@@ -145,7 +145,7 @@ def _handler_label(code: str | None, config: RulesConfig, decision: Decision) ->
     if code in config.departments:
         return config.departments[code].name
     area = {
-        "grid": config.grids[decision.grid].name if decision.grid in config.grids else None,
+        "grid": config.grids[decision.grid].name if decision.grid and decision.grid in config.grids else None,
         "community": config.communities.get(decision.community or ""),
         "subdistrict": config.subdistricts.get(decision.subdistrict or ""),
     }
@@ -167,7 +167,7 @@ def simulate(request: Mapping[str, Any], source: str = "live") -> Simulation:
         "category": f"{config.top_categories.get(decision.top_category or '', '')} / {decision.category_name}"
         if decision.category
         else "未识别",
-        "grid": config.grids[decision.grid].name if decision.grid in config.grids else "未定位",
+        "grid": config.grids[decision.grid].name if decision.grid and decision.grid in config.grids else "未定位",
         "community": config.communities.get(decision.community or "", "—"),
         "subdistrict": config.subdistricts.get(decision.subdistrict or "", "—"),
         "lead": _handler_label(decision.lead, config, decision),

@@ -17,7 +17,7 @@ from datetime import date
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from rules.calendar import WorkingCalendar
@@ -200,7 +200,11 @@ def calendar_from_version(number: int, years: Mapping[str, str], days: Iterable[
     )
 
 
-def frozen_map(items: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> Mapping[str, Any]:
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def frozen_map(items: Mapping[_K, _V] | Iterable[tuple[_K, _V]]) -> Mapping[_K, _V]:
     """A read-only mapping for the snapshot's lookup tables."""
     return MappingProxyType(dict(items))
 
@@ -469,7 +473,8 @@ def sla_from_reference(doc: Mapping[str, Any]) -> tuple[tuple[SlaRow, ...], tupl
 
 def _read(data_dir: Path, name: str) -> dict[str, Any]:
     with (data_dir / name).open(encoding="utf-8") as fh:
-        return json.load(fh)
+        data: dict[str, Any] = json.load(fh)
+    return data
 
 
 def load_reference(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.views.generic import FormView
 from wagtail.admin.auth import permission_denied
 from wagtail.admin.ui.tables import Column, DateColumn
@@ -43,10 +45,10 @@ class RulesetVersionListView(ReportView):
         Column("row_codes", label="规则行"),
     ]
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[RulesetVersion]:
         return RulesetVersion.objects.select_related("published_by").order_by("-number")
 
-    def decorate_paginated_queryset(self, object_list):
+    def decorate_paginated_queryset(self, object_list: Any) -> Any:
         for version in object_list:
             rows = version.content.get("routing", [])
             version.label = f"v{version.number}"
@@ -55,7 +57,7 @@ class RulesetVersionListView(ReportView):
         return object_list
 
 
-class SimulatorView(WagtailAdminTemplateMixin, FormView):
+class SimulatorView(WagtailAdminTemplateMixin, FormView[SimulationForm]):
     """Decide a typed-in request against the draft or the live rules, writing nothing."""
 
     template_name = "rules/simulator.html"
@@ -63,15 +65,16 @@ class SimulatorView(WagtailAdminTemplateMixin, FormView):
     page_title = "规则模拟器"
     header_icon = "resubmit"
 
-    def get_breadcrumbs_items(self):
+    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
         return [*super().get_breadcrumbs_items(), {"url": "", "label": self.page_title}]
 
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not rulebook_permission.user_has_any_permission(request.user, ["view", "change"]):
-            return permission_denied(request)
+            denied: HttpResponse = permission_denied(request)  # Wagtail is untyped
+            return denied
         return super().dispatch(request, *args, **kwargs)
 
-    def form_valid(self, form: SimulationForm):
+    def form_valid(self, form: SimulationForm) -> HttpResponse:
         from .services import simulate
 
         simulation = simulate(form.to_request(), source=form.cleaned_data["source"])

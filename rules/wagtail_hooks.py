@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.urls import path, reverse
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import URLPattern, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.admin.panels import ObjectList
@@ -33,7 +36,7 @@ register_snippet(RuleBookViewSet)
 
 
 @hooks.register("register_admin_urls")
-def register_rules_urls():
+def register_rules_urls() -> list[URLPattern]:
     return [
         path("rules/versions/", views.RulesetVersionListView.as_view(), name="rules_versions"),
         path("rules/simulate/", views.SimulatorView.as_view(), name="rules_simulate"),
@@ -41,16 +44,16 @@ def register_rules_urls():
 
 
 class PermittedMenuItem(MenuItem):
-    def __init__(self, *args, permission: str, **kwargs):
+    def __init__(self, *args: Any, permission: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.permission = permission
 
-    def is_shown(self, request):
+    def is_shown(self, request: HttpRequest) -> bool:
         return request.user.has_perm(self.permission)
 
 
 @hooks.register("register_admin_menu_item")
-def register_rules_menu():
+def register_rules_menu() -> SubmenuMenuItem:
     submenu = Menu(
         items=[
             PermittedMenuItem(
@@ -104,7 +107,7 @@ class CalendarStatusPanel(Component):
     order = 150
     template_name = "rules/admin/calendar_panel.html"
 
-    def get_context_data(self, parent_context=None):
+    def get_context_data(self, parent_context: dict[str, Any] | None = None) -> dict[str, Any]:
         from django.utils import timezone
 
         from .services import latest_calendar
@@ -125,6 +128,6 @@ class CalendarStatusPanel(Component):
 
 
 @hooks.register("construct_homepage_panels")
-def add_calendar_status_panel(request, panels):
+def add_calendar_status_panel(request: HttpRequest, panels: list[Any]) -> None:
     if request.user.has_perm("cms.view_calendaryear"):
         panels.append(CalendarStatusPanel())

@@ -12,8 +12,10 @@ MODELS = {"service": ServiceItemPage, "policy": PolicyPage}
 
 
 class HitLike(Protocol):
-    kind: str
-    code: str
+    @property
+    def kind(self) -> str: ...
+    @property
+    def code(self) -> str: ...
 
 
 def published_codes(hits: Iterable[HitLike]) -> set[str]:

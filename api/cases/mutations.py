@@ -22,10 +22,11 @@ from cases.error_codes import CaseErrorCode, SubmissionErrorCode
 from cases.errors import CaseError, CaseNotFound, CasePermissionDenied, CaseValidationError
 from cases.limits import ADDRESS_MAX, COMMENT_MAX, NAME_MAX, TEXT_MAX, TEXT_MIN
 from cases.models import Assignment
+from cases.services.lookup import case_queryset
 from cms.models import Department
 
 from .actors import department_actor
-from .queries import MAX_LOOKUP_CHARS, case_queryset, own_case
+from .queries import MAX_LOOKUP_CHARS, own_case
 from .types import Case, CaseChannel, ReportedCase, SatisfactionEnum
 
 MAX_IDEMPOTENCY_KEY = 100  # of cases.limits.KEY_MAX, the rest is the "<client>:" prefix
@@ -275,7 +276,13 @@ class DepartmentCaseMutation(ApiMutation):
     act: ClassVar[Callable[[Assignment, Any, Any], Any]]
 
 
-def _payload(name: str, mutation_description: str, input_type: type, act: Callable, text_fields: dict[str, str]):
+def _payload(
+    name: str,
+    mutation_description: str,
+    input_type: type[graphene.InputObjectType],
+    act: Callable[[Assignment, Any, Any], Any],
+    text_fields: dict[str, str],
+) -> type[DepartmentCaseMutation]:
     error = error_type(f"{name}Error", CaseActionErrorCode, f"{mutation_description}时可由调用方改正的问题。")
     return type(
         name,

@@ -9,21 +9,25 @@ from __future__ import annotations
 from typing import Any
 
 import graphene
+from django.db import models
 
 from api.content.types import Department, RequestCategoryNode, RequestType, UrgencyLevel
 from api.core.scalars import DateTime
 from api.regions.types import Community, Grid, Subdistrict
 from cases.duplicates import PublicCaseSummary, merged_notice, merged_summary
-from cases.models import Assignment, CaseStatus, Channel, EventKind, Satisfaction, UnitKind
+from cases.models import Assignment, CaseStatus, Channel, EventKind, Satisfaction
 from cases.models import Case as CaseModel
 from cases.stages import Stage, stage_of_event
+from cms.units import UnitKind
 
 
 def _described(labels: dict[str, str]) -> property:
     return property(lambda self: labels.get(self.value, self.name))
 
 
-def _enum(name: str, choices: type, description: str, names: dict[str, str] | None = None) -> type[graphene.Enum]:
+def _enum(
+    name: str, choices: type[models.Choices], description: str, names: dict[str, str] | None = None
+) -> type[graphene.Enum]:
     """A GraphQL enum over Django choices; ``names`` renames members whose value is not a valid name."""
     members = {(names or {}).get(member.name, member.name): member.value for member in choices}
     labels = dict(choices.choices)
@@ -128,7 +132,7 @@ class CaseTimelineEntry(graphene.ObjectType):
 
     @staticmethod
     def resolve_label(root: Any, info: Any) -> str:
-        return root.get_kind_display()
+        return str(root.get_kind_display())
 
     @staticmethod
     def resolve_stage(root: Any, info: Any) -> str | None:

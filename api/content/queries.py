@@ -112,4 +112,5 @@ class ContentQueries(graphene.ObjectType):
     @staticmethod
     @require_scope(Scope.READ_CONTENT)
     def resolve_policy(root: Any, info: Any, code: str) -> PolicyPage | None:
-        return policy_queryset(info, selected_paths(info)).filter(code=code[:64]).first()
+        policy: PolicyPage | None = policy_queryset(info, selected_paths(info)).filter(code=code[:64]).first()
+        return policy

@@ -6,6 +6,7 @@ from typing import Any
 
 import graphene
 from django.db.models import QuerySet
+from wagtail.query import PageQuerySet
 
 from api.core.pagination import CountableConnection
 from api.core.types import ModelObjectType, lines
@@ -73,7 +74,7 @@ class Department(ModelObjectType):
     duties = graphene.String(required=True, description="职责说明。")
 
     @classmethod
-    def get_queryset(cls, queryset: QuerySet, info: Any) -> QuerySet:
+    def get_queryset(cls, queryset: QuerySet[Any], info: Any) -> QuerySet[Any]:
         return queryset.filter(active=True)
 
 
@@ -148,7 +149,7 @@ class Policy(ModelObjectType):
     url = graphene.String(description="居民网站上的页面地址。")
 
     @classmethod
-    def get_queryset(cls, queryset: QuerySet, info: Any) -> QuerySet:
+    def get_queryset(cls, queryset: PageQuerySet, info: Any) -> PageQuerySet:
         return queryset.live().public()
 
     @staticmethod

@@ -49,7 +49,7 @@ class ApiMutation(graphene.Mutation):
             check_scope(info, cls.required_scope)
 
     @classmethod
-    def perform(cls, info: Any, **arguments: Any) -> dict[str, Any]:
+    def perform(cls, info: Any, *args: Any, **arguments: Any) -> dict[str, Any]:
         raise NotImplementedError
 
     @classmethod

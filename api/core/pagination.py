@@ -62,7 +62,7 @@ def _offset(name: str, cursor: str | None) -> int | None:
     return offset
 
 
-def _rows_with_total(queryset: QuerySet, start: int, end: int) -> tuple[list[Any], int]:
+def _rows_with_total(queryset: QuerySet[Any], start: int, end: int) -> tuple[list[Any], int]:
     """Rows ``start:end`` and the number of rows in the whole queryset, in one query."""
     rows = list(queryset.annotate(**{_TOTAL: Window(Count("pk"))})[start:end]) if end > start else []
     if rows:
@@ -72,7 +72,7 @@ def _rows_with_total(queryset: QuerySet, start: int, end: int) -> tuple[list[Any
 
 
 def paginate(
-    queryset: QuerySet,
+    queryset: QuerySet[Any],
     connection_type: type[CountableConnection],
     first: int | None = None,
     after: str | None = None,
@@ -103,6 +103,7 @@ def paginate(
         has_next = False
     elif last is None and before_offset is None:
         # Forward paging (the usual case): the total only if asked for, else one row of look-ahead.
+        assert first is not None  # defaulted above when neither first nor last was given
         end = start + first
         if wants_total:
             items, total = _rows_with_total(queryset, start, end)

@@ -90,31 +90,34 @@ def check_department(info: Any, department_code: str) -> ApiClient:
     return client
 
 
-def require_department(argument: str) -> Callable:
+Resolver = Callable[..., Any]
+
+
+def require_department(argument: str) -> Callable[[Resolver], Resolver]:
     """Decorate a resolver so it refuses a client that may not act for the department in ``argument``."""
 
-    def decorator(resolver: Callable) -> Callable:
+    def decorator(resolver: Resolver) -> Resolver:
         @functools.wraps(resolver)
         def wrapper(root: Any, info: Any, **kwargs: Any) -> Any:
             check_department(info, kwargs[argument])
             return resolver(root, info, **kwargs)
 
-        wrapper.required_department_argument = argument  # read by the permission tests
+        setattr(wrapper, "required_department_argument", argument)  # read by the permission tests  # noqa: B010
         return wrapper
 
     return decorator
 
 
-def require_scope(scope: Scope) -> Callable:
+def require_scope(scope: Scope) -> Callable[[Resolver], Resolver]:
     """Decorate a resolver ``(root, info, **kwargs)`` so it refuses a client without ``scope``."""
 
-    def decorator(resolver: Callable) -> Callable:
+    def decorator(resolver: Resolver) -> Resolver:
         @functools.wraps(resolver)
         def wrapper(root: Any, info: Any, **kwargs: Any) -> Any:
             check_scope(info, scope)
             return resolver(root, info, **kwargs)
 
-        wrapper.required_scope = scope  # read by the permission tests
+        setattr(wrapper, "required_scope", scope)  # read by the permission tests  # noqa: B010
         return wrapper
 
     return decorator

@@ -16,4 +16,4 @@ class DateTime(graphene.DateTime):
     def serialize(value: Any) -> str:
         if isinstance(value, datetime.datetime) and timezone.is_aware(value):
             value = timezone.localtime(value)
-        return graphene.DateTime.serialize(value)
+        return str(graphene.DateTime.serialize(value))

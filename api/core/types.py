@@ -16,7 +16,7 @@ class ModelObjectType(graphene.ObjectType):
         abstract = True
 
     @classmethod
-    def get_queryset(cls, queryset: QuerySet, info: Any) -> QuerySet:
+    def get_queryset(cls, queryset: QuerySet[Any], info: Any) -> QuerySet[Any]:
         return queryset
 
 

@@ -57,14 +57,17 @@ def plain_routing(page_class: type[Page]) -> bool:
 def _url_parts(page: Any, request: Any) -> tuple[Any, str | None, str | None] | None:
     """``page.get_url_parts(request)``, the same answer with the reverse remembered. *page* may be a
     row with the ``url_path`` of a page whose class has :func:`plain_routing`."""
+    parts: tuple[Any, str | None, str | None] | None  # Wagtail's get_url_parts is untyped
     if isinstance(page, Page) and (not plain_routing(type(page)) or request is None):
-        return page.get_url_parts(request=request)
+        parts = page.get_url_parts(request=request)
+        return parts
     roots, *routing = _routing(request)
     possible = [root for root in roots if page.url_path.startswith(root.root_path)]
     if not possible:
         return None
     if len({root.site_id for root in possible}) > 1:
-        return page.get_url_parts(request=request)  # a page under several sites: Wagtail picks one
+        parts = page.get_url_parts(request=request)  # a page under several sites: Wagtail picks one
+        return parts
     site_id, root_path, root_url, _language = possible[0]
     path = _serve_path(page.url_path[len(root_path) :], *routing)
     return (site_id, None, None) if path is None else (site_id, root_url, path)
@@ -72,16 +75,17 @@ def _url_parts(page: Any, request: Any) -> tuple[Any, str | None, str | None] | 
 
 def _routing(request: Any) -> tuple[Any, str, str, bool]:
     """Site root paths and what a reverse depends on, read once per request rather than per page."""
+    routing: tuple[Any, str, str, bool]
     try:
-        return request._api_routing
+        routing = request._api_routing
     except AttributeError:
-        request._api_routing = (
+        routing = request._api_routing = (
             _site_root_paths(request),
             get_script_prefix(),
             str(get_urlconf() or settings.ROOT_URLCONF),
             getattr(settings, "WAGTAIL_APPEND_SLASH", True),
         )
-        return request._api_routing
+    return routing
 
 
 def page_url(page: Page, request: Any) -> str | None:

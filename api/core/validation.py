@@ -60,9 +60,9 @@ class DocumentAnalyzer:
         self.fragments = {
             d.name.value: d for d in context.document.definitions if isinstance(d, FragmentDefinitionNode)
         }
-        self.default_page = api_setting("GRAPHQL_DEFAULT_PAGE_SIZE")
+        self.default_page: int = api_setting("GRAPHQL_DEFAULT_PAGE_SIZE")
         self.max_depth = api_setting("GRAPHQL_MAX_DEPTH")
-        self.list_factor = api_setting("GRAPHQL_LIST_COST_FACTOR")
+        self.list_factor: int = api_setting("GRAPHQL_LIST_COST_FACTOR")
         self._memo: dict[str, Metrics] = {}
         self._in_progress: set[str] = set()
 
@@ -202,7 +202,7 @@ LIMIT_SETTINGS = (
 )
 
 
-def limit_settings() -> tuple:
+def limit_settings() -> tuple[Any, ...]:
     """Every setting the limit rules read, as a key for remembering their verdict."""
     return tuple(api_setting(name) for name in LIMIT_SETTINGS)
 

@@ -41,10 +41,10 @@ def _cache_key(prefix: str) -> str:
 
 
 def default_rate_limit() -> int:
-    return api_setting("API_KEY_DEFAULT_RATE_LIMIT_PER_MINUTE")
+    return int(api_setting("API_KEY_DEFAULT_RATE_LIMIT_PER_MINUTE"))
 
 
-class PartnerKeyQuerySet(models.QuerySet):
+class PartnerKeyQuerySet(models.QuerySet["PartnerKey"]):
     def active(self) -> PartnerKeyQuerySet:
         return self.filter(revoked_at__isnull=True)
 
@@ -192,9 +192,9 @@ class PartnerKey(models.Model):
         """
         seconds = api_setting("API_KEY_CACHE_SECONDS")
         if seconds:
-            key = cache.get(_cache_key(prefix))
-            if key is not None:
-                return key
+            cached: PartnerKey | None = cache.get(_cache_key(prefix))
+            if cached is not None:
+                return cached
         key = cls.objects.active().filter(prefix=prefix).first()
         if key is not None and seconds:
             cache.set(_cache_key(prefix), key, seconds)

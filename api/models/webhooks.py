@@ -76,7 +76,8 @@ class WebhookSubscription(models.Model):
 
     @property
     def is_deliverable(self) -> bool:
-        return self.active and (self.partner_key_id is None or self.partner_key.revoked_at is None)
+        key = self.partner_key  # None without a query when there is no key
+        return self.active and (key is None or key.revoked_at is None)
 
 
 class WebhookDelivery(models.Model):

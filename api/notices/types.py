@@ -24,7 +24,7 @@ class NoticeKind(graphene.Enum):
 
     @property
     def description(self) -> str:
-        return dict(NoticeKindChoices.choices).get(self.value, self.name)
+        return str(dict(NoticeKindChoices.choices).get(self.value, self.name))
 
 
 class Notice(graphene.ObjectType):
@@ -51,7 +51,7 @@ class Notice(graphene.ObjectType):
 
     @staticmethod
     def resolve_kind_label(root: NoticePage, info: Any) -> str:
-        return root.get_kind_display()
+        return str(root.get_kind_display())
 
     @staticmethod
     def resolve_published_at(root: NoticePage, info: Any) -> Any:

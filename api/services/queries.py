@@ -8,6 +8,7 @@ from typing import Any
 
 import graphene
 from django.db.models import Count, Prefetch, QuerySet
+from wagtail.query import PageQuerySet
 
 from api.core.pagination import connection_args, paginate
 from api.core.permissions import Scope, require_scope
@@ -21,7 +22,7 @@ from .types import ServiceCategory, ServiceItem, ServiceItemConnection
 SERVICE_COLUMNS = {"category": "service_category", "url": "url_path"}
 
 
-def service_queryset(info: Any, paths: frozenset[str], prefix: str = "") -> QuerySet:
+def service_queryset(info: Any, paths: frozenset[str], prefix: str = "") -> PageQuerySet:
     """Live service items, only the columns selected under ``prefix`` loaded, the department joined
     and, if selected, FAQs and policies prefetched (policies in turn prefetch what is selected under them)."""
     from api.content.queries import policy_queryset
@@ -42,8 +43,8 @@ DEPARTMENT_FIELDS = ("code", "name", "kind", "duty_phone", "duties")
 
 
 def service_rows(
-    queryset: QuerySet, paths: frozenset[str], prefix: str, request: Any
-) -> tuple[QuerySet, Callable[[dict], SimpleNamespace]] | None:
+    queryset: PageQuerySet, paths: frozenset[str], prefix: str, request: Any
+) -> tuple[QuerySet[Any, dict[str, Any]], Callable[[dict[str, Any]], SimpleNamespace]] | None:
     """The items as ``values()`` rows when the selection needs nothing but columns and the
     department (no FAQs or policies, which are prefetched onto model instances), and the function
     that turns a row into the attributes the ``ServiceItem`` resolvers read; ``None`` otherwise.
@@ -58,7 +59,7 @@ def service_rows(
     with_department = f"{prefix}department" in paths
     department_columns = [f"department__{name}" for name in DEPARTMENT_FIELDS] if with_department else []
 
-    def node(row: dict) -> SimpleNamespace:
+    def node(row: dict[str, Any]) -> SimpleNamespace:
         item = SimpleNamespace(**{column: row[column] for column in columns})
         if with_department:
             item.department = (
@@ -120,7 +121,8 @@ class ServiceQueries(graphene.ObjectType):
     @staticmethod
     @require_scope(Scope.READ_CONTENT)
     def resolve_service_item(root: Any, info: Any, code: str) -> ServiceItemPage | None:
-        return service_queryset(info, selected_paths(info)).filter(code=code[:64]).first()
+        item: ServiceItemPage | None = service_queryset(info, selected_paths(info)).filter(code=code[:64]).first()
+        return item
 
     @staticmethod
     @require_scope(Scope.READ_CONTENT)

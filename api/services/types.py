@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import graphene
-from django.db.models import QuerySet
+from wagtail.query import PageQuerySet
 
 from api.content.types import Department, Policy
 from api.core.pagination import CountableConnection
@@ -47,7 +47,7 @@ class ServiceItem(ModelObjectType):
     url = graphene.String(description="居民网站上的页面地址。")
 
     @classmethod
-    def get_queryset(cls, queryset: QuerySet, info: Any) -> QuerySet:
+    def get_queryset(cls, queryset: PageQuerySet, info: Any) -> PageQuerySet:
         return queryset.live().public()
 
     @staticmethod

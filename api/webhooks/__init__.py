@@ -61,7 +61,7 @@ def emit(
     if not subscriptions:
         return []
     ticket = str(getattr(case, "ticket_number", "") or "")
-    payload = {
+    payload: dict[str, Any] = {
         "id": str(uuid.uuid4()),
         "event": event.value,
         "occurredAt": timezone.localtime().isoformat(),

@@ -29,7 +29,7 @@ RESPONSE_EXCERPT = 64
 def backoff_seconds(attempts: int) -> int:
     """Seconds to wait after the ``attempts``-th failure: base·2^(n−1), capped."""
     base = api_setting("WEBHOOK_BACKOFF_BASE_SECONDS")
-    return min(base * 2 ** max(attempts - 1, 0), api_setting("WEBHOOK_BACKOFF_MAX_SECONDS"))
+    return int(min(base * 2 ** max(attempts - 1, 0), api_setting("WEBHOOK_BACKOFF_MAX_SECONDS")))
 
 
 def body_of(delivery: WebhookDelivery) -> bytes:

@@ -40,7 +40,7 @@ class Destination:
 def resolve(host: str, port: int) -> list[Address]:
     """Every address ``host`` resolves to now (a seam for tests)."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
+    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
 
 
 def _internal_hosts() -> set[str]:

@@ -15,11 +15,12 @@ from django.db.models.signals import post_save
 
 from api.conf import api_setting
 from api.models import WebhookEvent, WebhookSubscription
-from cases.models import Assignment, CaseEvent, EventKind, UnitKind
+from cases.models import Assignment, CaseEvent, EventKind
+from cms.units import UnitKind
 
 logger = logging.getLogger("api.webhooks")
 
-EVENTS = {
+EVENTS: dict[str, WebhookEvent] = {
     EventKind.RECEIVED: WebhookEvent.CASE_CREATED,
     EventKind.DISPATCHED: WebhookEvent.CASE_DISPATCHED,
     EventKind.REDISPATCHED: WebhookEvent.CASE_DISPATCHED,
@@ -48,7 +49,7 @@ def case_event_saved(sender: Any, instance: CaseEvent, created: bool, raw: bool 
             data: dict[str, Any] = {"status": instance.to_status or case.status, "departments": departments}
             if instance.kind == EventKind.ESCALATED:
                 data["escalationLevel"] = case.escalation_level
-            if instance.kind == EventKind.ACKNOWLEDGED and instance.assignment_id:
+            if instance.kind == EventKind.ACKNOWLEDGED and instance.assignment is not None:
                 data["acknowledgedBy"] = instance.assignment.unit_code
             emit(event, case, departments=departments, data=data)
     except Exception:

@@ -66,7 +66,8 @@ class ActionContext:
 
     @cached_property
     def policy(self) -> HandlingPolicy:
-        return HandlingPolicy.load()
+        policy: HandlingPolicy = HandlingPolicy.load()  # Wagtail settings are untyped
+        return policy
 
     @cached_property
     def pending_returns(self) -> list[ReturnRequest]:

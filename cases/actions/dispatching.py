@@ -214,7 +214,7 @@ class SetPriority(CaseAction):
         return {"priority": data.get("priority")}
 
     def success_message(self, result: Case) -> str:
-        return f"已设定优先级：{result.priority.name}。" if result.priority_id else "已取消优先级。"
+        return f"已设定优先级：{result.priority.name}。" if result.priority is not None else "已取消优先级。"
 
 
 class Merge(DispatcherAction):
@@ -237,4 +237,6 @@ class Merge(DispatcherAction):
         return {"into": into, "note": data.get("note", "")}
 
     def success_message(self, result: Case) -> str:
-        return f"已合并到工单{result.merged_into.ticket_number}。"
+        into = result.merged_into
+        assert into is not None  # set by the merge
+        return f"已合并到工单{into.ticket_number}。"

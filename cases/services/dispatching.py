@@ -20,7 +20,7 @@ from cms.models import (
     TimeLimitRule,
     Urgency,
 )
-from cms.units import AREA_KINDS
+from cms.units import AREA_KINDS, UnitKind
 
 from .. import engine, handlers
 from ..duplicates import find_duplicates
@@ -44,7 +44,6 @@ from ..models import (
     Case,
     CaseStatus,
     EventKind,
-    UnitKind,
 )
 from ..notifications import Delivery, notify_all, notify_deciders, staff_for_handlers, staff_for_units
 from ..permissions import SYSTEM, Actor
@@ -269,7 +268,9 @@ def _queue_manual(case: Case, reason: str, now: datetime) -> None:
     )
 
 
-def _dispatch(case: Case, units: Sequence[_Unit], actor: Actor, now: datetime, *, kind: str, ack_due) -> None:
+def _dispatch(
+    case: Case, units: Sequence[_Unit], actor: Actor, now: datetime, *, kind: str, ack_due: datetime | None
+) -> None:
     """Create the assignments (lead first) and move the case to 已派单; notify every new unit."""
     previous = case.status
     active = {a.unit_code: a for a in case.assignments.filter(active=True).select_related("department")}

@@ -67,7 +67,7 @@ def record_event(
     from_status: str | None = None,
     to_status: str | None = None,
     assignment: Assignment | None = None,
-    payload: dict | None = None,
+    payload: dict[str, Any] | None = None,
     public: bool = False,
 ) -> CaseEvent:
     return CaseEvent.objects.create(

@@ -28,8 +28,8 @@ class Command(BaseCommand):
         report = compare(path.read_text(encoding="utf-8"), live)
         for change in report.breaking:
             self.stdout.write(self.style.ERROR(f"破坏性变更 {change.type.name}: {change.description}"))
-        for change in report.dangerous:
-            self.stdout.write(self.style.WARNING(f"需注意的变更 {change.type.name}: {change.description}"))
+        for warning in report.dangerous:
+            self.stdout.write(self.style.WARNING(f"需注意的变更 {warning.type.name}: {warning.description}"))
         if report.in_sync:
             self.stdout.write(self.style.SUCCESS(f"{path.name} 与当前模式一致。"))
             return

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
 
 from cases.accounts import PASSWORD_ENV, ensure_demo_staff, ensure_staff_accounts
 
@@ -10,14 +12,14 @@ from cases.accounts import PASSWORD_ENV, ensure_demo_staff, ensure_staff_account
 class Command(BaseCommand):
     help = "为治理人员名册中没有后台账号的在岗人员创建账号（用户名为手机号），并按角色加入权限组。"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--demo",
             action="store_true",
             help="演示区：先为每个部门补一名值班员、补一名区督办人员，使每种角色都能登录。",
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["demo"]:
             added = ensure_demo_staff()
             self.stdout.write(f"演示人员：新增部门值班员和区督办人员 {added} 名。" if added else "演示人员：无需补充。")

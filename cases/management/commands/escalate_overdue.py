@@ -6,7 +6,9 @@ way); a larger one may prefer a cron job or systemd timer calling it once a minu
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cases.escalation import sweep_overdue
 from ops.heartbeat import Beater
@@ -17,13 +19,13 @@ from ops.resilience import run_forever
 class Command(BaseCommand):
     help = "检查所有已到检查时间的工单：按时限提级、记录反馈逾期，并为未完成派单决定的工单补做派单。"
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--limit", type=int, default=None, help="本次最多检查的工单数")
         parser.add_argument(
             "--every", type=int, default=None, metavar="秒", help="常驻运行：每隔指定秒数检查一次（Ctrl+C 停止）"
         )
 
-    def handle(self, *args, limit: int | None = None, every: int | None = None, **options) -> None:
+    def handle(self, *args: Any, limit: int | None = None, every: int | None = None, **options: Any) -> None:
         if every is not None and every < 1:
             raise CommandError("--every 必须是正整数（秒）。")
         verbose = options.get("verbosity", 1) >= 2

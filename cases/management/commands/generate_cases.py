@@ -5,8 +5,9 @@ from __future__ import annotations
 import sys
 import time
 from datetime import timedelta
+from typing import Any, TextIO
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from cases.generator import generate_cases
@@ -15,7 +16,7 @@ from cases.generator import generate_cases
 class ProgressBar:
     """A one-line text bar, redrawn in place on a terminal and every 10 % otherwise."""
 
-    def __init__(self, stream, total: int, width: int = 30) -> None:
+    def __init__(self, stream: TextIO, total: int, width: int = 30) -> None:
         self.stream, self.total, self.width = stream, total, width
         self.started = time.monotonic()
         self.tty = hasattr(stream, "isatty") and stream.isatty()
@@ -39,7 +40,7 @@ class ProgressBar:
 class Command(BaseCommand):
     help = "按参考数据生成逼真的工单，用于演示和基准测试（批量写入，不经过规则引擎）。"
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--count", type=int, required=True, help="生成的工单数")
         parser.add_argument("--days", type=int, default=365, help="受理时间分布在最近多少天内（默认365）")
         parser.add_argument("--open-ratio", type=float, default=0.15, help="三天前受理的工单中仍在办理的比例")
@@ -48,7 +49,15 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=2000)
 
     def handle(
-        self, *args, count: int, days: int, open_ratio: float, seed: int, no_events: bool, batch_size: int, **options
+        self,
+        *args: Any,
+        count: int,
+        days: int,
+        open_ratio: float,
+        seed: int,
+        no_events: bool,
+        batch_size: int,
+        **options: Any,
     ) -> None:
         if count <= 0:
             raise CommandError("--count 必须是正整数。")

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 def _chinese(error: ValidationError) -> str:
     """Django's zh-hans catalogue lacks the plural of the length message; say it ourselves."""
     if error.code == "password_too_short":
-        return f"密码太短，至少需要 {error.params['min_length']} 个字符"
+        return f"密码太短，至少需要 {(error.params or {}).get('min_length', 8)} 个字符"
     return "".join(error.messages).rstrip("。.")
 
 

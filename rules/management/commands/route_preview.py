@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from rules.services import preview
 
@@ -16,10 +17,10 @@ class Command(BaseCommand):
         "用已发布的规则逐条决策并每行输出一个 JSON 对象；不写数据库。不给文件时读标准输入。"
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", nargs="?", help="输入文件（JSON Lines）；省略时读标准输入")
 
-    def handle(self, *args, file: str | None = None, **options):
+    def handle(self, *args: Any, file: str | None = None, **options: Any) -> None:
         stream = open(file, encoding="utf-8") if file else sys.stdin
         try:
             records = []
