@@ -21,6 +21,7 @@ from cases.models import Case, CaseEvent, Channel, EventKind
 from cases.permissions import visible_cases
 from cases.services import submit_case
 from portal.addresses import suggest_addresses
+from rules.loader import live_config
 
 from .districtmap import district_map
 from .forms import IntakeForm
@@ -76,7 +77,12 @@ class IntakeView(AdminPage):
         return self.render(request, form, status=400)
 
     def render(self, request: HttpRequest, form: IntakeForm, status: int = 200) -> HttpResponse:
-        context = self.get_context_data(form=form, map=district_map(), assist_url=reverse("intake_assist"))
+        context = self.get_context_data(
+            form=form,
+            map=district_map(),
+            assist_url=reverse("intake_assist"),
+            model_version=live_config().model_version if live_config().text_model is not None else "",
+        )
         return self.render_to_response(context, status=status)
 
 
