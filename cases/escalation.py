@@ -310,8 +310,10 @@ class SweepResult:
     redecided: int
 
 
-# A case still "received" this long after intake lost its decision step (crash, restart).
-STALE_RECEIVED = timedelta(minutes=2)
+# A case still "received" this long after intake lost its decision step (crash, restart, a cut
+# database connection). Intake decides within a second; ``decide_and_dispatch`` locks the case and
+# re-checks its status, so a sweep that overlaps a late intake cannot decide twice.
+STALE_RECEIVED = timedelta(seconds=30)
 
 
 def sweep_overdue(
