@@ -11,6 +11,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Q
 
@@ -35,6 +36,18 @@ def _category_id(category: RequestCategory | int | str | None) -> int | None:
     if isinstance(category, int):
         return category
     return RequestCategory.objects.filter(code=category).values_list("pk", flat=True).first()
+
+
+def scope_of(case: Case) -> dict[str, Any]:
+    """The arguments that look for cases like ``case``: its category, place and time, itself excluded."""
+    return {
+        "category": case.category_id,
+        "address": case.address,
+        "lat": case.lat,
+        "lng": case.lng,
+        "now": case.received_at,
+        "exclude": case,
+    }
 
 
 def find_duplicates(

@@ -24,7 +24,7 @@ from cms.models import ResponsePriority, Subdistrict
 from . import returns
 from .actions import CaseAction, get_action
 from .charts import rate_bars
-from .duplicates import find_duplicates
+from .duplicates import find_duplicates, scope_of
 from .errors import CaseError
 from .export import scores_workbook
 from .forms import ActionForm, CaseFilterForm, ScoresForm, SupervisionFilterForm
@@ -125,14 +125,7 @@ class CaseDetailView(CasePermissionMixin, WagtailAdminTemplateMixin, TemplateVie
         replies = {usage: templates_for(case, usage) for usage in {USAGE_OF_ACTION.get(n) for n in names} - {None}}
         candidates = []
         if "merge" in names:
-            found = find_duplicates(
-                category=case.category_id,
-                address=case.address,
-                lat=case.lat,
-                lng=case.lng,
-                now=case.received_at,
-                exclude=case,
-            )
+            found = find_duplicates(**scope_of(case))
             candidates = [c for c in found if can_dispatch(actor, c)]
         priorities = []
         if "set_priority" in names:

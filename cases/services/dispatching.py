@@ -23,7 +23,7 @@ from cms.models import (
 from cms.units import AREA_KINDS, UnitKind
 
 from .. import engine, handlers
-from ..duplicates import find_duplicates
+from ..duplicates import find_duplicates, scope_of
 from ..errors import (
     CaseError,
     CasePermissionDenied,
@@ -66,14 +66,7 @@ def flag_duplicates(case: Case, now: datetime) -> None:
         return
     try:
         with transaction.atomic():
-            found = find_duplicates(
-                category=case.category_id,
-                address=case.address,
-                lat=case.lat,
-                lng=case.lng,
-                now=case.received_at,
-                exclude=case,
-            )
+            found = find_duplicates(**scope_of(case))
             if not found:
                 return
             updated = Case.objects.filter(pk=case.pk, possible_duplicate_of__isnull=True).update(

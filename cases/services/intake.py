@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ..duplicates import PublicCaseSummary, already_reported, residents_reporting
+from ..duplicates import PublicCaseSummary, already_reported, residents_reporting, scope_of
 from ..escalation import (
     local_zone,
 )
@@ -98,16 +98,7 @@ def _reported_before(case: Case) -> tuple[PublicCaseSummary, ...]:
     if case.category_id is None:
         return ()
     try:
-        return tuple(
-            already_reported(
-                category=case.category_id,
-                address=case.address,
-                lat=case.lat,
-                lng=case.lng,
-                now=case.received_at,
-                exclude=case,
-            )
-        )
+        return tuple(already_reported(**scope_of(case)))
     except Exception:
         logger.exception("工单 %s 的重复诉求查询失败", case.ticket_number)
         return ()
